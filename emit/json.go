@@ -1,0 +1,236 @@
+package emit
+
+import (
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/stracectl/stracectl/parse"
+)
+
+// flushSize is how much encoded output a writer gathers before writing it:
+// large writes under load, few system calls per megabyte.
+const flushSize = 256 << 10
+
+// JSONWriter writes events as JSON Lines, one object per line, in the
+// schema of parse/event.schema.json. It encodes with an appender written for
+// the fixed schema: no reflection and no allocation per event.
+type JSONWriter struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+// NewJSON returns a JSONWriter writing to w.
+func NewJSON(w io.Writer) *JSONWriter {
+	return &JSONWriter{w: w, buf: make([]byte, 0, flushSize+flushSize/4)}
+}
+
+// Write encodes ev; the output is buffered until Flush or until enough has
+// gathered.
+func (j *JSONWriter) Write(ev *parse.Event) error {
+	if j.err != nil {
+		return j.err
+	}
+	j.buf = AppendJSON(j.buf, ev)
+	if len(j.buf) >= flushSize {
+		return j.Flush()
+	}
+	return nil
+}
+
+// Flush writes out what is buffered.
+func (j *JSONWriter) Flush() error {
+	if j.err != nil {
+		return j.err
+	}
+	if len(j.buf) > 0 {
+		_, j.err = j.w.Write(j.buf)
+		j.buf = j.buf[:0]
+	}
+	return j.err
+}
+
+// Close flushes; it does not close the underlying writer.
+func (j *JSONWriter) Close() error { return j.Flush() }
+
+// AppendJSON appends ev as one JSON object and a newline. Field order is the
+// schema's; optional fields are omitted when unknown, so that a line holds
+// only what the source said.
+func AppendJSON(b []byte, ev *parse.Event) []byte {
+	b = append(b, `{"kind":"`...)
+	b = append(b, ev.Kind.String()...)
+	b = append(b, '"')
+	if ev.Time != "" {
+		b = append(b, `,"time":`...)
+		b = appendString(b, ev.Time)
+	}
+	if ev.Rel != "" {
+		b = append(b, `,"rel":`...)
+		b = appendNumberText(b, ev.Rel)
+	}
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, ev.Pid, 10)
+	if ev.Tgid != 0 {
+		b = append(b, `,"tgid":`...)
+		b = strconv.AppendInt(b, ev.Tgid, 10)
+	}
+	if ev.Comm != "" {
+		b = append(b, `,"comm":`...)
+		b = appendString(b, ev.Comm)
+	}
+	switch ev.Kind {
+	case parse.KindSyscall:
+		b = append(b, `,"syscall":`...)
+		b = appendString(b, ev.Syscall)
+		b = append(b, `,"args":[`...)
+		for i, a := range ev.Args {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, a)
+		}
+		b = append(b, `],"ret":`...)
+		if ev.Returned {
+			b = appendString(b, ev.Ret)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, `,"retval":`...)
+		if ev.HasRetval {
+			b = strconv.AppendInt(b, ev.Retval, 10)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, `,"errno":`...)
+		b = appendString(b, ev.Errno)
+		if ev.Errmsg != "" {
+			b = append(b, `,"errmsg":`...)
+			b = appendString(b, ev.Errmsg)
+		}
+		if ev.Note != "" {
+			b = append(b, `,"note":`...)
+			b = appendString(b, ev.Note)
+		}
+		if ev.HasDuration {
+			b = append(b, `,"duration_ns":`...)
+			b = strconv.AppendInt(b, ev.DurationNs, 10)
+		}
+	case parse.KindSignal:
+		b = append(b, `,"signal":`...)
+		b = appendString(b, ev.Signal)
+		if ev.Siginfo != "" {
+			b = append(b, `,"siginfo":`...)
+			b = appendString(b, ev.Siginfo)
+		}
+	case parse.KindExit:
+		if ev.HasExitCode {
+			b = append(b, `,"exit_code":`...)
+			b = strconv.AppendInt(b, ev.ExitCode, 10)
+		}
+		if ev.Signal != "" {
+			b = append(b, `,"signal":`...)
+			b = appendString(b, ev.Signal)
+		}
+		if ev.CoreDumped {
+			b = append(b, `,"core_dumped":true`...)
+		} else {
+			b = append(b, `,"core_dumped":false`...)
+		}
+	}
+	if ev.Raw != "" {
+		b = append(b, `,"raw":`...)
+		b = appendString(b, ev.Raw)
+	}
+	return append(b, '}', '\n')
+}
+
+// appendNumberText appends a decimal number kept as printed ("0.000284"),
+// falling back to a JSON-valid form when the text is not one.
+func appendNumberText(b []byte, s string) []byte {
+	if !isJSONNumber(s) {
+		return append(b, "null"...)
+	}
+	return append(b, s...)
+}
+
+// isJSONNumber accepts the numbers strace prints: digits, optionally a dot
+// and more digits, no leading zeros beyond "0".
+func isJSONNumber(s string) bool {
+	i := 0
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	if i == 0 || i > 1 && s[0] == '0' {
+		return false
+	}
+	if i == len(s) {
+		return true
+	}
+	if s[i] != '.' || i+1 == len(s) {
+		return false
+	}
+	for i++; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonSafe marks the bytes that go into a JSON string unchanged.
+var jsonSafe = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Bytes that are not valid UTF-8
+// (and NUL and other control bytes, escaped) still give valid JSON: each
+// invalid byte becomes U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if jsonSafe[c] {
+			i++
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch {
+		case c == '"':
+			b = append(b, '\\', '"')
+			i++
+		case c == '\\':
+			b = append(b, '\\', '\\')
+			i++
+		case c == '\n':
+			b = append(b, '\\', 'n')
+			i++
+		case c == '\t':
+			b = append(b, '\\', 't')
+			i++
+		case c == '\r':
+			b = append(b, '\\', 'r')
+			i++
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, "\ufffd"...)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+		}
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,140 @@
+// Package emit holds the sinks of the event stream: JSON Lines and CSV
+// writers, and Stream, which runs a sink on its own goroutine so that
+// parsing and encoding use two cores, and flushes output promptly when the
+// input pauses.
+package emit
+
+import (
+	"sync"
+	"time"
+
+	"github.com/stracectl/stracectl/parse"
+)
+
+// Sink consumes events. Write may buffer; Flush writes out what is buffered;
+// Close flushes and finishes the output (a summary prints its table there).
+type Sink interface {
+	Write(ev *parse.Event) error
+	Flush() error
+	Close() error
+}
+
+// LiveFlush is how long output may wait in a buffer once the input pauses:
+// short enough that `strace ... | stracectl parse | jq` feels interactive.
+const LiveFlush = 100 * time.Millisecond
+
+// Stream runs a Sink on its own goroutine. Producers hand it whole batches
+// of events (one per read of the input), so the hand-over costs nothing per
+// event; the sink's buffer is flushed when it fills, and at most LiveFlush
+// after the first event that has not been written yet.
+type Stream struct {
+	sink    Sink
+	batches chan []parse.Event
+	free    chan []parse.Event
+	done    chan struct{}
+
+	mu  sync.Mutex
+	err error
+}
+
+// NewStream starts the goroutine that writes to sink.
+func NewStream(sink Sink) *Stream {
+	s := &Stream{
+		sink:    sink,
+		batches: make(chan []parse.Event, 4),
+		free:    make(chan []parse.Event, 8),
+		done:    make(chan struct{}),
+	}
+	go s.run()
+	return s
+}
+
+// Send hands batch to the sink and returns an empty slice to fill next (the
+// storage of an earlier batch, once written). It blocks while the sink is
+// behind, and returns the sink's error once writing has failed (for
+// example a closed pipe), after which the events are dropped.
+func (s *Stream) Send(batch []parse.Event) ([]parse.Event, error) {
+	if err := s.Err(); err != nil {
+		return batch[:0], err
+	}
+	if len(batch) > 0 {
+		s.batches <- batch
+	}
+	select {
+	case b := <-s.free:
+		return b, s.Err()
+	default:
+		return make([]parse.Event, 0, 1024), s.Err()
+	}
+}
+
+// Close waits until everything sent is written, closes the sink and returns
+// the first error met.
+func (s *Stream) Close() error {
+	close(s.batches)
+	<-s.done
+	return s.Err()
+}
+
+// Err returns the first error the sink returned, or nil.
+func (s *Stream) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *Stream) fail(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.mu.Unlock()
+}
+
+func (s *Stream) run() {
+	defer close(s.done)
+	timer := time.NewTimer(LiveFlush)
+	timer.Stop()
+	armed := false
+	failed := false
+	for {
+		select {
+		case batch, ok := <-s.batches:
+			if !ok {
+				timer.Stop()
+				if !failed {
+					if err := s.sink.Close(); err != nil {
+						s.fail(err)
+					}
+				}
+				return
+			}
+			if !failed {
+				for i := range batch {
+					if err := s.sink.Write(&batch[i]); err != nil {
+						s.fail(err)
+						failed = true
+						break
+					}
+				}
+			}
+			clear(batch) // let the input blocks it points into go
+			select {
+			case s.free <- batch[:0]:
+			default:
+			}
+			if !armed && !failed {
+				timer.Reset(LiveFlush)
+				armed = true
+			}
+		case <-timer.C:
+			armed = false
+			if !failed {
+				if err := s.sink.Flush(); err != nil {
+					s.fail(err)
+					failed = true
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+module github.com/stracectl/stracectl
+
+go 1.26.8
+
+require github.com/alecthomas/kong v1.17.0

@@ -1,0 +1,275 @@
+// Command stracectl turns Linux system calls into a structured stream: one
+// event per line, as JSON Lines or CSV, from strace's text output (parse) or
+// from a traced command or process (run, attach).
+//
+// This file is the command line only: it wires one source to one sink and
+// turns errors into messages and exit statuses.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/stracectl/stracectl/emit"
+	"github.com/stracectl/stracectl/parse"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; without
+// it the module version or VCS revision is used.
+var version = ""
+
+// CLI is the command line.
+type CLI struct {
+	Debug   bool             `help:"Print every line that was not understood, and backend diagnostics, on stderr."`
+	Version kong.VersionFlag `help:"Print the version and exit."`
+
+	Parse  ParseCmd  `cmd:"" help:"Turn strace's text output (files or stdin) into events."`
+	Schema SchemaCmd `cmd:"" help:"Print the JSON Schema of an event."`
+}
+
+// Globals are the flags every command sees.
+type Globals struct {
+	Debug bool
+}
+
+// OutputFlags choose how and where events are written; every command that
+// writes events takes them.
+type OutputFlags struct {
+	JSON   bool   `name:"json" help:"Write JSON Lines (the default)."`
+	CSV    bool   `name:"csv" help:"Write CSV with a header row."`
+	Format string `enum:"json,csv," default:"" placeholder:"json|csv" help:"Output format: json or csv."`
+	Output string `short:"o" placeholder:"FILE" help:"Write events to FILE instead of stdout."`
+	Raw    bool   `help:"Add a \"raw\" field with the original strace line(s)."`
+}
+
+// format resolves --json, --csv and --format into one name.
+func (o *OutputFlags) format() (string, error) {
+	chosen := ""
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{o.JSON, "json"}, {o.CSV, "csv"}, {o.Format != "", o.Format}} {
+		if !f.set {
+			continue
+		}
+		if chosen != "" && chosen != f.name {
+			return "", usageError{fmt.Sprintf("conflicting output formats %s and %s — choose one of --json, --csv", chosen, f.name)}
+		}
+		chosen = f.name
+	}
+	if chosen == "" {
+		chosen = "json"
+	}
+	return chosen, nil
+}
+
+// open returns the sink the flags ask for and a function that closes the
+// output file, if one was opened.
+func (o *OutputFlags) open() (emit.Sink, func() error, error) {
+	format, err := o.format()
+	if err != nil {
+		return nil, nil, err
+	}
+	var w io.Writer = os.Stdout
+	closeFile := func() error { return nil }
+	if o.Output != "" && o.Output != "-" {
+		f, err := os.Create(o.Output)
+		if err != nil {
+			return nil, nil, fmt.Errorf("cannot write events: %w", err)
+		}
+		w, closeFile = f, f.Close
+	}
+	if format == "csv" {
+		return emit.NewCSV(w, o.Raw), closeFile, nil
+	}
+	return emit.NewJSON(w), closeFile, nil
+}
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitError carries an exit status without a message of its own (the
+// reason was already printed, or the status is the traced command's).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// ParseCmd reads strace text and writes events.
+type ParseCmd struct {
+	OutputFlags
+	Strict bool     `help:"Exit with status 1 when any line was not understood."`
+	Files  []string `arg:"" optional:"" name:"FILE" help:"strace output to read; - or none for stdin."`
+}
+
+// Run parses each input in turn (each with its own parser: a file is one
+// strace run) into one output.
+func (c *ParseCmd) Run(g *Globals) error {
+	sink, closeOut, err := c.open()
+	if err != nil {
+		return err
+	}
+	stream := emit.NewStream(sink)
+	files := c.Files
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	var lines, problems int64
+	var first string
+	for _, name := range files {
+		st, err := parseInput(name, len(files) > 1, c.Raw, g.Debug, stream)
+		lines += st.Lines
+		problems += st.Problems
+		if first == "" && st.First != nil {
+			first = st.First.Error()
+			if len(files) > 1 {
+				first = name + ": " + first
+			}
+		}
+		if err != nil {
+			stream.Close()
+			closeOut()
+			return err
+		}
+	}
+	err = stream.Close()
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if problems > 0 {
+		fmt.Fprintf(os.Stderr, "stracectl: %d of %d lines not understood (first: %s)\n", problems, lines, first)
+		if c.Strict {
+			return exitError{1}
+		}
+	}
+	return nil
+}
+
+// parseInput streams one input through a parser into stream.
+func parseInput(name string, named, raw, debug bool, stream *emit.Stream) (parse.Stats, error) {
+	in := io.Reader(os.Stdin)
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return parse.Stats{}, fmt.Errorf("cannot read strace output: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	opts := parse.Options{Raw: raw}
+	if debug {
+		opts.OnProblem = func(pr parse.Problem) {
+			if named {
+				fmt.Fprintf(os.Stderr, "stracectl: %s: %s\n", name, pr.Error())
+			} else {
+				fmt.Fprintf(os.Stderr, "stracectl: %s\n", pr.Error())
+			}
+		}
+	}
+	p := parse.NewParser(in, opts)
+	batch := make([]parse.Event, 0, 1024)
+	for {
+		var err error
+		batch, err = p.ReadBatch(batch[:0])
+		if len(batch) > 0 {
+			var serr error
+			if batch, serr = stream.Send(batch); serr != nil {
+				return p.Stats(), serr
+			}
+		}
+		if err == io.EOF {
+			return p.Stats(), nil
+		}
+		if err != nil {
+			return p.Stats(), fmt.Errorf("reading %s: %w", name, err)
+		}
+	}
+}
+
+// SchemaCmd prints the event JSON Schema.
+type SchemaCmd struct{}
+
+// Run prints the schema.
+func (SchemaCmd) Run() error {
+	_, err := os.Stdout.Write(parse.Schema)
+	return err
+}
+
+func main() {
+	// A closed stdout must end us quietly: with SIGPIPE notified, writes
+	// fail with EPIPE instead of killing the process, and the handler does
+	// not survive exec into a traced command.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+
+	var cli CLI
+	ctx := kong.Parse(&cli,
+		kong.Name("stracectl"),
+		kong.Description("Turn Linux system calls into a stream of events: JSON Lines or CSV, one per line, for jq, awk, databases and CI."),
+		kong.UsageOnError(),
+		kong.Vars{"version": versionString()},
+	)
+	err := ctx.Run(&Globals{Debug: cli.Debug})
+	os.Exit(exitStatus(err))
+}
+
+// exitStatus prints err (when it has a message) and returns the status to
+// exit with: 0 for success and for a closed output pipe, 2 for usage
+// errors, the carried status for exitError, 1 otherwise.
+func exitStatus(err error) int {
+	var ee exitError
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, syscall.EPIPE):
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintln(os.Stderr, "stracectl:", err)
+		return 2
+	}
+	fmt.Fprintln(os.Stderr, "stracectl:", err)
+	return 1
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "devel-" + rev
+}
