@@ -332,10 +332,9 @@ func (p *Parser) parsePrefix(s string, pre *prefix) (string, bool) {
 	t := trimSpaceLeft(s)
 	if len(t) > 0 && '0' <= t[0] && t[0] <= '9' {
 		j := 0
-		colon, dot := false, false
+		colon := false
 		for j < len(t) && ('0' <= t[j] && t[j] <= '9' || t[j] == ':' || t[j] == '.') {
 			colon = colon || t[j] == ':'
-			dot = dot || t[j] == '.'
 			j++
 		}
 		if j >= len(t) || t[j] != ' ' {
@@ -354,10 +353,8 @@ func (p *Parser) parsePrefix(s string, pre *prefix) (string, bool) {
 			if pre.time == "" {
 				return s, false
 			}
-		case dot:
+		default: // -r: "0.000284", or whole seconds with --relative-timestamps=s
 			pre.rel = stamp
-		default:
-			return s, false
 		}
 		s = t[j+1:]
 		// -t with -r: "13:39:10.488293 (+     0.000000) "
@@ -557,10 +554,23 @@ func (p *Parser) emitCall(dst []Event, pre *prefix, name, args string, splits []
 	}
 	if hasDur && !durOK {
 		p.problem("duration out of range", raw)
-	} else if !res.okRetval && res.ret != "?" && isNumberLike(res.ret) {
+	} else if !res.okRetval && isNumberLike(res.ret) && !fitsUint64(res.ret) {
 		p.problem("result out of range", raw)
 	}
 	return dst, true
+}
+
+// fitsUint64 reports a result strace could have printed: an unsigned long
+// ("18446744073709551615") or a hex pointer of at most 64 bits. Beyond
+// int64 it has no retval, but the line is not wrong.
+func fitsUint64(s string) bool {
+	if i := strings.IndexByte(s, '<'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 2 && s[0] == '0' && s[1] == 'x' {
+		return len(s) <= 18
+	}
+	return allDigits(s) && (len(s) < 20 || len(s) == 20 && s <= "18446744073709551615")
 }
 
 // isNumberLike reports a result that looks numeric but did not parse: it
@@ -619,7 +629,7 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 	}
 	rest := s[i+len(" resumed>"):]
 	opener := p.pending.take(pre.pid, name, p.bracketMode)
-	if opener == nil && name == "execve" {
+	if opener == nil && isExec(name) {
 		// execve by a non-leader thread: the result comes under the
 		// leader's pid while the opener waits under the thread's.
 		opener = p.pending.takeName(name)
@@ -811,7 +821,7 @@ func (p *Parser) parseExit(dst []Event, line, s string, pre *prefix) ([]Event, b
 		ev.Signal = sig
 	case strings.HasPrefix(body, "superseded by execve in pid "):
 		if from, ok := parseUint(body[len("superseded by execve in pid "):]); ok {
-			if old := p.pending.move(from, pre.pid, "execve"); old != nil {
+			if old := p.pending.moveExec(from, pre.pid); old != nil {
 				dst = p.emitUnreturned(dst, old)
 			}
 			return dst, true
@@ -841,6 +851,17 @@ func isOtherOutput(s string) bool {
 	if strings.HasPrefix(s, "[ Process PID=") {
 		return true
 	}
+	if isStraceMessage(s) {
+		return true
+	}
+	return isSummaryLine(s)
+}
+
+// isStraceMessage recognises strace's own messages ("strace: Process 12
+// attached", "/usr/bin/strace: [wait(...)...]" with --debug), also when
+// program output ran into their start.
+func isStraceMessage(s string) bool {
+	s = trimSpaceLeft(s)
 	if k := strings.Index(s, ": "); k > 0 && strings.IndexByte(s[:k], ' ') < 0 {
 		tool := s[:k]
 		if j := strings.LastIndexByte(tool, '/'); j >= 0 {
@@ -850,7 +871,7 @@ func isOtherOutput(s string) bool {
 			return true
 		}
 	}
-	return isSummaryLine(s)
+	return strings.Contains(s, "/strace: ")
 }
 
 // isSummaryLine recognises the lines of strace -c/-C's table: the header,
@@ -861,7 +882,7 @@ func isSummaryLine(s string) bool {
 	if strings.HasPrefix(t, "% time") || strings.HasPrefix(t, "System call usage summary") {
 		return true
 	}
-	if strings.HasSuffix(t, "syscall") && strings.HasPrefix(t, "calls") {
+	if strings.HasSuffix(t, " syscall") && isSummaryHeader(t) {
 		return true
 	}
 	if t != "" && strings.Trim(t, "- ") == "" {
@@ -880,6 +901,20 @@ func isSummaryLine(s string) bool {
 	for i := 0; i < len(last); i++ {
 		if !isWordByte(last[i]) {
 			return false
+		}
+	}
+	return true
+}
+
+// isSummaryHeader accepts a header of the columns strace -c can print
+// (-U picks them): "calls errors syscall", "seconds  wall-total calls syscall".
+func isSummaryHeader(t string) bool {
+	for _, f := range strings.Fields(t) {
+		for i := 0; i < len(f); i++ {
+			c := f[i]
+			if !('a' <= c && c <= 'z' || c == '-' || c == '/' || c == '%') {
+				return false
+			}
 		}
 	}
 	return true

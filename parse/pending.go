@@ -82,11 +82,11 @@ func (s *pendingCalls) takeName(name string) *pendingCall {
 	return nil
 }
 
-// move gives task to the waiting call named name of task from ("+++
+// moveExec gives task to the waiting execve or execveat of task from ("+++
 // superseded by execve in pid from +++"), returning the call it displaces.
-func (s *pendingCalls) move(from, to int64, name string) (displaced *pendingCall) {
+func (s *pendingCalls) moveExec(from, to int64) (displaced *pendingCall) {
 	c := s.byPid[from]
-	if c == nil || c.name != name || from == to {
+	if c == nil || !isExec(c.name) || from == to {
 		return nil
 	}
 	delete(s.byPid, from)
@@ -98,6 +98,10 @@ func (s *pendingCalls) move(from, to int64, name string) (displaced *pendingCall
 	s.byPid[to] = c
 	return displaced
 }
+
+// isExec names the calls that a non-leader thread can make, whose result
+// strace then reports under the leader's pid.
+func isExec(name string) bool { return name == "execve" || name == "execveat" }
 
 // popOldest removes and returns the call waiting longest, or nil.
 func (s *pendingCalls) popOldest() *pendingCall {

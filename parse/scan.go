@@ -28,6 +28,7 @@ const (
 	clsComma
 	clsSlash
 	clsLess
+	clsApos
 )
 
 var argClass = func() (t [256]uint8) {
@@ -37,6 +38,7 @@ var argClass = func() (t [256]uint8) {
 	t[','] = clsComma
 	t['/'] = clsSlash
 	t['<'] = clsLess
+	t['\''] = clsApos
 	return t
 }()
 
@@ -85,14 +87,16 @@ func scanArgs(s string, i int, splits []int) (end int, how argsEnd, out []int) {
 			i++
 		case clsSlash:
 			if i+1 < n && s[i+1] == '*' {
-				k := strings.Index(s[i+2:], "*/")
-				if k < 0 {
+				j := skipComment(s, i)
+				if j < 0 {
 					return n, argsOpen, splits
 				}
-				i += 2 + k + 2
+				i = j
 			} else {
 				i++
 			}
+		case clsApos:
+			i = skipChar(s, i)
 		case clsLess:
 			if i > 0 && s[i-1] == ' ' {
 				if how := marker(s[i:]); how != argsOpen {
@@ -147,6 +151,45 @@ func skipString(s string, i int) int {
 		j += 3
 	}
 	return j
+}
+
+// skipComment returns the index after the comment starting at s[i] ("/*"),
+// or -1 when it does not end on this line. -X verbose nests them:
+// "/* QCMD(0xbadc0d /* Q_??? */, USRQUOTA) */".
+func skipComment(s string, i int) int {
+	depth := 0
+	for j := i; j+1 < len(s); {
+		switch {
+		case s[j] == '/' && s[j+1] == '*':
+			depth++
+			j += 2
+		case s[j] == '*' && s[j+1] == '/':
+			depth--
+			j += 2
+			if depth == 0 {
+				return j
+			}
+		default:
+			j++
+		}
+	}
+	return -1
+}
+
+// skipChar returns the index after a character literal starting at s[i]
+// ('(', '\'', '\x0d'), or i+1 when the quote does not start one.
+func skipChar(s string, i int) int {
+	n := len(s)
+	if i+2 < n && s[i+1] == '\\' {
+		if k := strings.IndexByte(s[i+3:], '\''); k >= 0 && k <= 4 {
+			return i + 3 + k + 1
+		}
+		return i + 1
+	}
+	if i+2 < n && s[i+2] == '\'' {
+		return i + 3
+	}
+	return i + 1
 }
 
 // skipDecoration returns the index after a -y/-yy/-Y decoration that starts
@@ -275,7 +318,7 @@ func parseResult(s string) (r result, ok bool) {
 	}
 	if rest != "" {
 		r.note = rest
-		if rest[0] == '(' && closingParen(rest) == len(rest)-1 {
+		if len(rest) > 2 && rest[0] == '(' && closingParen(rest) == len(rest)-1 {
 			r.note = rest[1 : len(rest)-1]
 		}
 	}
