@@ -21,10 +21,10 @@ const (
 )
 
 const (
-	blockSize = 256 << 10 // input is read in blocks of this size
-	arenaSize = 64 << 10  // synthesized strings (times, joined calls) share arenas of this size
-	argsArena = 8 << 10   // Args slices are cut from arrays of this many strings
-	snippetLen = 80       // bytes of a bad line quoted in a Problem
+	blockSize  = 256 << 10 // input is read in blocks of this size
+	arenaSize  = 64 << 10  // synthesized strings (times, joined calls) share arenas of this size
+	argsArena  = 8 << 10   // Args slices are cut from arrays of this many strings
+	snippetLen = 80        // bytes of a bad line quoted in a Problem
 )
 
 // Options tune a Parser. The zero value is ready to use.

@@ -177,7 +177,7 @@ func skipComment(s string, i int) int {
 }
 
 // skipChar returns the index after a character literal starting at s[i]
-// ('(', '\'', '\x0d'), or i+1 when the quote does not start one.
+// ('(', '\”, '\x0d'), or i+1 when the quote does not start one.
 func skipChar(s string, i int) int {
 	n := len(s)
 	if i+2 < n && s[i+1] == '\\' {
