@@ -7,18 +7,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/stracectl/stracectl/emit"
 	"github.com/stracectl/stracectl/parse"
+	"github.com/stracectl/stracectl/tracer"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; without
@@ -31,6 +34,8 @@ type CLI struct {
 	Version kong.VersionFlag `help:"Print the version and exit."`
 
 	Parse  ParseCmd  `cmd:"" help:"Turn strace's text output (files or stdin) into events."`
+	Run    RunCmd    `cmd:"" help:"Trace a command and write its events; exit with its status."`
+	Attach AttachCmd `cmd:"" help:"Trace running processes until they exit or Ctrl-C detaches."`
 	Schema SchemaCmd `cmd:"" help:"Print the JSON Schema of an event."`
 }
 
@@ -195,6 +200,98 @@ func parseInput(name string, named, raw, debug bool, stream *emit.Stream) (parse
 			return p.Stats(), fmt.Errorf("reading %s: %w", name, err)
 		}
 	}
+}
+
+// TraceFlags are the tracing flags of run and attach; they mean the same on
+// every backend.
+type TraceFlags struct {
+	Backend     string `enum:"auto,strace,ebpf" default:"auto" help:"Tracing backend: auto (eBPF where it can load, else strace), strace or ebpf."`
+	StringLimit int    `short:"s" name:"string-limit" default:"32" placeholder:"N" help:"Show at most N bytes of each string argument (strace -s)."`
+	Syscalls    string `short:"e" name:"syscalls" placeholder:"SYSCALLS" help:"Trace only these calls: comma-separated names or strace classes (%file, %net, %process...)."`
+	Failed      bool   `help:"Keep only calls that failed (strace -Z)."`
+	BufferSize  int    `name:"buffer-size" default:"16777216" placeholder:"BYTES" help:"eBPF ring buffer size in bytes."`
+	Strict      bool   `help:"Exit with status 1 when any event was lost or any strace line was not understood."`
+}
+
+// options turns the flags into tracer.Options. When events go to stdout,
+// the traced program's stdout is sent to our stderr so the event stream
+// stays pure; with -o FILE the program's output is left alone.
+func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
+	o := tracer.Options{
+		StringLimit: t.StringLimit,
+		FailedOnly:  t.Failed,
+		BufferSize:  t.BufferSize,
+		Raw:         out.Raw,
+		Strict:      t.Strict,
+		Debug:       g.Debug,
+		Stdin:       os.Stdin,
+		Stdout:      os.Stdout,
+		Stderr:      os.Stderr,
+	}
+	if t.Syscalls != "" {
+		o.Syscalls = strings.Split(t.Syscalls, ",")
+	}
+	if out.Output == "" || out.Output == "-" {
+		o.Stdout = os.Stderr
+	}
+	return o
+}
+
+// RunCmd traces a command.
+type RunCmd struct {
+	OutputFlags
+	TraceFlags
+	Command []string `arg:"" passthrough:"" name:"CMD" help:"The command and its arguments (after --). When events go to stdout, its stdout is sent to stderr."`
+}
+
+// Run traces the command and returns its exit status as ours.
+func (c *RunCmd) Run(g *Globals) error {
+	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
+		return b.Run(ctx, c.Command, s)
+	})
+}
+
+// AttachCmd traces running processes.
+type AttachCmd struct {
+	OutputFlags
+	TraceFlags
+	Pids []int `arg:"" name:"PID" help:"Processes to trace, with all their threads and future children."`
+}
+
+// Run attaches until the processes exit or Ctrl-C detaches.
+func (c *AttachCmd) Run(g *Globals) error {
+	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
+		return 0, b.Attach(ctx, c.Pids, s)
+	})
+}
+
+// trace wires a backend to the output: SIGINT, SIGTERM and SIGHUP cancel
+// the trace (the backend stops what it started and delivers what it saw);
+// the status the tracing returns becomes ours.
+func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context, tracer.Backend, *emit.Stream) (int, error)) error {
+	sink, closeOut, err := out.open()
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	b, err := tracer.New(tf.Backend, tf.options(g, out))
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	stream := emit.NewStream(sink)
+	status, err := do(ctx, b, stream)
+	if cerr := stream.Close(); err == nil && cerr != nil && !errors.Is(cerr, syscall.EPIPE) {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if cerr := closeOut(); cerr != nil {
+		return cerr
+	}
+	return exitError{status}
 }
 
 // SchemaCmd prints the event JSON Schema.

@@ -1,0 +1,125 @@
+// Package tracer holds the backends that trace a command or running
+// processes and deliver their system calls as parse.Events: "strace" runs
+// the system strace binary and parses its output; "ebpf" reads syscalls from
+// kernel tracepoints. Both honour the same Options, so a flag means the same
+// whichever backend runs.
+package tracer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/stracectl/stracectl/emit"
+)
+
+// Options are the tracing settings common to every backend.
+type Options struct {
+	// StringLimit is the longest string shown in arguments (strace -s);
+	// 0 means the default of 32.
+	StringLimit int
+	// Syscalls limits tracing to these syscall names or strace classes
+	// ("%file", "%net", ...); empty means all.
+	Syscalls []string
+	// FailedOnly keeps only calls that failed (strace -Z).
+	FailedOnly bool
+	// BufferSize is the eBPF ring buffer size in bytes; 0 means the default.
+	BufferSize int
+	// Raw keeps the original strace line(s) in Event.Raw (strace backend).
+	Raw bool
+	// Strict makes lost events or unparsed lines an error.
+	Strict bool
+	// Debug prints backend diagnostics (strace's own messages, the
+	// parser's problems, why auto chose a backend) to Diag.
+	Debug bool
+	// Diag receives diagnostics; nil means os.Stderr.
+	Diag io.Writer
+
+	// Stdin, Stdout and Stderr are given to the traced command. When events
+	// go to stdout, the caller passes os.Stderr as Stdout so that the event
+	// stream stays pure.
+	Stdin, Stdout, Stderr *os.File
+}
+
+// diag returns where diagnostics go.
+func (o *Options) diag() io.Writer {
+	if o.Diag != nil {
+		return o.Diag
+	}
+	return os.Stderr
+}
+
+// Backend traces and delivers events to an emit.Stream as they happen.
+type Backend interface {
+	// Name is the backend's name as given to --backend.
+	Name() string
+	// Run starts argv under the tracer and returns the command's exit
+	// status (128+N when signal N killed it). Cancelling ctx (Ctrl-C)
+	// stops the command's whole process group; events seen so far are
+	// still delivered.
+	Run(ctx context.Context, argv []string, out *emit.Stream) (status int, err error)
+	// Attach traces the running processes pids (all their threads and
+	// future children) until they all exit or ctx is cancelled, which
+	// detaches and leaves them running.
+	Attach(ctx context.Context, pids []int, out *emit.Stream) error
+}
+
+// constructor builds a backend, or says why it cannot run here.
+type constructor func(Options) (Backend, error)
+
+// backends holds the compiled-in backends by name; each registers itself
+// in its own file, so that they can be developed and tested apart.
+var backends = map[string]constructor{}
+
+func register(name string, c constructor) { backends[name] = c }
+
+// Names lists the backends compiled in, plus "auto".
+func Names() []string {
+	names := []string{"auto"}
+	for n := range backends {
+		names = append(names, n)
+	}
+	sort.Strings(names[1:])
+	return names
+}
+
+// ErrUnknownBackend is returned for a --backend name that is not compiled in.
+var ErrUnknownBackend = errors.New("unknown backend")
+
+// New returns the backend called name. "auto" prefers eBPF where it can
+// load (it is far cheaper than ptrace) and falls back to strace; with
+// Debug it says which it chose and why.
+func New(name string, opts Options) (Backend, error) {
+	if name != "auto" {
+		c, ok := backends[name]
+		if !ok {
+			return nil, fmt.Errorf("%w %q — choose one of %v", ErrUnknownBackend, name, Names())
+		}
+		return c(opts)
+	}
+	var reasons []error
+	for _, n := range []string{"ebpf", "strace"} {
+		c, ok := backends[n]
+		if !ok {
+			continue
+		}
+		b, err := c(opts)
+		if err == nil {
+			if opts.Debug {
+				fmt.Fprintf(opts.diag(), "stracectl: backend auto: using %s\n", n)
+			}
+			return b, nil
+		}
+		if opts.Debug {
+			fmt.Fprintf(opts.diag(), "stracectl: backend auto: %s unavailable: %v\n", n, err)
+		}
+		reasons = append(reasons, fmt.Errorf("%s: %w", n, err))
+	}
+	if len(reasons) == 0 {
+		return nil, errors.New("no tracing backend is compiled in")
+	}
+	return nil, fmt.Errorf("no backend can trace here: %w", errors.Join(reasons...))
+}
