@@ -178,10 +178,13 @@ func isJSONNumber(s string) bool {
 	return true
 }
 
-// jsonSafe marks the bytes that go into a JSON string unchanged.
-var jsonSafe = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
+// jsonEscape is 1 for the bytes that cannot go into a JSON string as they
+// are: quote, backslash, control bytes, and non-ASCII (checked as UTF-8).
+var jsonEscape = func() (t [256]uint8) {
+	for c := range t {
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			t[c] = 1
+		}
 	}
 	return t
 }()
@@ -195,8 +198,20 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Most bytes need no escaping: skip them eight at a time.
+		for i+8 <= len(s) {
+			w := s[i : i+8]
+			if jsonEscape[w[0]]|jsonEscape[w[1]]|jsonEscape[w[2]]|jsonEscape[w[3]]|
+				jsonEscape[w[4]]|jsonEscape[w[5]]|jsonEscape[w[6]]|jsonEscape[w[7]] != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
-		if jsonSafe[c] {
+		if jsonEscape[c] == 0 {
 			i++
 			continue
 		}

@@ -32,6 +32,7 @@ type Stream struct {
 	batches chan []parse.Event
 	free    chan []parse.Event
 	done    chan struct{}
+	spare   int // batch slices not made yet; once all are, Send waits for a free one
 
 	mu  sync.Mutex
 	err error
@@ -41,9 +42,10 @@ type Stream struct {
 func NewStream(sink Sink) *Stream {
 	s := &Stream{
 		sink:    sink,
-		batches: make(chan []parse.Event, 4),
-		free:    make(chan []parse.Event, 8),
+		batches: make(chan []parse.Event, streamDepth),
+		free:    make(chan []parse.Event, streamDepth+4), // room for every slice: the sink never waits
 		done:    make(chan struct{}),
+		spare:   streamDepth + 2,
 	}
 	go s.run()
 	return s
@@ -64,9 +66,17 @@ func (s *Stream) Send(batch []parse.Event) ([]parse.Event, error) {
 	case b := <-s.free:
 		return b, s.Err()
 	default:
+	}
+	if s.spare > 0 {
+		s.spare--
 		return make([]parse.Event, 0, 1024), s.Err()
 	}
+	return <-s.free, s.Err()
 }
+
+// streamDepth is how many batches may wait for the sink: enough to keep
+// both goroutines busy, few enough to bound memory.
+const streamDepth = 4
 
 // Close waits until everything sent is written, closes the sink and returns
 // the first error met.
@@ -119,10 +129,7 @@ func (s *Stream) run() {
 				}
 			}
 			clear(batch) // let the input blocks it points into go
-			select {
-			case s.free <- batch[:0]:
-			default:
-			}
+			s.free <- batch[:0]
 			if !armed && !failed {
 				timer.Reset(LiveFlush)
 				armed = true

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -25,6 +26,7 @@ const (
 	arenaSize  = 64 << 10  // synthesized strings (times, joined calls) share arenas of this size
 	argsArena  = 8 << 10   // Args slices are cut from arrays of this many strings
 	snippetLen = 80        // bytes of a bad line quoted in a Problem
+	maxBatch   = 1024      // events ReadBatch returns at most, so batches have a bounded size
 )
 
 // Options tune a Parser. The zero value is ready to use.
@@ -118,8 +120,8 @@ func (p *Parser) Next() (*Event, error) {
 }
 
 // ReadBatch appends to dst the events of the input available now: it blocks
-// until at least one event is ready or the input ends, then parses every
-// complete line already read. It returns io.EOF, with no events, once the
+// until at least one event is ready or the input ends, then parses the
+// complete lines already read, up to about a thousand events. It returns io.EOF, with no events, once the
 // input is exhausted. Batching lets a pipeline hand events to another
 // goroutine without a per-event cost, and still see them as soon as strace
 // writes them.
@@ -178,10 +180,12 @@ func (p *Parser) fill() {
 	}
 }
 
-// parseBuffered parses every complete line in the block.
+// parseBuffered parses the complete lines in the block, up to maxBatch
+// events.
 func (p *Parser) parseBuffered(dst []Event) []Event {
-	for p.pos < len(p.buf) {
-		k := indexNewline(p.buf[p.pos:])
+	limit := len(dst) + maxBatch
+	for p.pos < len(p.buf) && len(dst) < limit {
+		k := bytes.IndexByte(p.buf[p.pos:], '\n')
 		if k < 0 {
 			break
 		}
@@ -194,15 +198,6 @@ func (p *Parser) parseBuffered(dst []Event) []Event {
 		p.pos += k + 1
 	}
 	return dst
-}
-
-func indexNewline(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 // view returns buf[from:to] as a string sharing the block's memory. This is

@@ -1,6 +1,6 @@
 package parse
 
-import "strings"
+import "unsafe"
 
 // pendingCall is a call whose line ended before its result: an
 // "<unfinished ...>" opener waiting for its "<... resumed>" line, or a line
@@ -142,21 +142,30 @@ func (s *pendingCalls) compact() {
 	s.order, s.head = kept, 0
 }
 
-// newPending copies what a waiting call needs out of the input block.
+// newPending copies what a waiting call needs out of the input block, into
+// one allocation.
 func (p *Parser) newPending(pre *prefix, name, args, raw string) *pendingCall {
-	c := &pendingCall{
+	if !p.opts.Raw {
+		raw = ""
+	}
+	buf := make([]byte, 0, len(name)+len(args)+len(pre.time)+len(pre.rel)+len(pre.comm)+len(raw))
+	cut := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		buf = append(buf, s...)
+		return unsafe.String(&buf[len(buf)-len(s)], len(s))
+	}
+	return &pendingCall{
 		pid:  pre.pid,
-		name: strings.Clone(name),
-		args: strings.Clone(args),
-		time: strings.Clone(pre.time),
-		rel:  strings.Clone(pre.rel),
-		comm: strings.Clone(pre.comm),
+		name: cut(name),
+		args: cut(args),
+		time: cut(pre.time),
+		rel:  cut(pre.rel),
+		comm: cut(pre.comm),
+		raw:  cut(raw),
 		line: p.line,
 	}
-	if p.opts.Raw {
-		c.raw = strings.Clone(raw)
-	}
-	return c
 }
 
 // addPending records an opener, emitting as never returned the calls it

@@ -57,6 +57,18 @@ func scanArgs(s string, i int, splits []int) (end int, how argsEnd, out []int) {
 	depth := 0
 	n := len(s)
 	for i < n {
+		// Most bytes are ordinary: skip them eight at a time.
+		for i+8 <= n {
+			b := s[i : i+8]
+			if argClass[b[0]]|argClass[b[1]]|argClass[b[2]]|argClass[b[3]]|
+				argClass[b[4]]|argClass[b[5]]|argClass[b[6]]|argClass[b[7]] != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= n {
+			break
+		}
 		c := s[i]
 		switch argClass[c] {
 		case clsNone:

@@ -1,0 +1,95 @@
+package emit
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stracectl/stracectl/parse"
+)
+
+// benchInput is every shared corpus trace, concatenated: ~1.7 MB of real
+// strace output in all its forms.
+func benchInput(b *testing.B) []byte {
+	paths, _ := filepath.Glob("../../shared/corpus/*.trace")
+	if len(paths) == 0 {
+		b.Skip("no corpus traces in ../shared/corpus beside the project")
+	}
+	var all []byte
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, data...)
+	}
+	return all
+}
+
+// BenchmarkParse measures the parser alone (MB/s of strace text).
+func BenchmarkParse(b *testing.B) {
+	in := benchInput(b)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	var batch []parse.Event
+	for b.Loop() {
+		p := parse.NewParser(bytes.NewReader(in), parse.Options{})
+		for {
+			var err error
+			batch, err = p.ReadBatch(batch[:0])
+			if err == io.EOF {
+				break
+			}
+		}
+	}
+}
+
+// BenchmarkEncodeJSON measures the JSON appender alone, per input byte.
+func BenchmarkEncodeJSON(b *testing.B) {
+	in := benchInput(b)
+	var events []parse.Event
+	p := parse.NewParser(bytes.NewReader(in), parse.Options{})
+	for {
+		ev, err := p.Next()
+		if err == io.EOF {
+			break
+		}
+		events = append(events, *ev)
+	}
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	var out []byte
+	for b.Loop() {
+		for i := range events {
+			out = AppendJSON(out[:0], &events[i])
+		}
+	}
+}
+
+// BenchmarkParseToJSON measures what `stracectl parse` does: parsing on
+// one goroutine, encoding on another through a Stream (MB/s of input).
+func BenchmarkParseToJSON(b *testing.B) {
+	in := benchInput(b)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := NewStream(NewJSON(io.Discard))
+		p := parse.NewParser(bytes.NewReader(in), parse.Options{})
+		batch := make([]parse.Event, 0, 1024)
+		for {
+			var err error
+			batch, err = p.ReadBatch(batch[:0])
+			if len(batch) > 0 {
+				batch, _ = s.Send(batch)
+			}
+			if err == io.EOF {
+				break
+			}
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
