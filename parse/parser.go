@@ -538,6 +538,9 @@ func (p *Parser) emitCall(dst []Event, pre *prefix, name, args string, splits []
 	p.fillPrefix(ev, pre)
 	ev.Syscall = name
 	ev.Args = p.splitArgs(args, splits, base)
+	if isWriteCall(name) && len(ev.Args) > 0 {
+		ev.Args[len(ev.Args)-1] = cutProgramOutput(ev.Args[len(ev.Args)-1])
+	}
 	ev.Ret, ev.Returned = res.ret, true
 	ev.Retval, ev.HasRetval = res.retval, res.okRetval
 	ev.Errno, ev.Errmsg, ev.Note = res.errno, res.errmsg, res.note
@@ -566,6 +569,30 @@ func fitsUint64(s string) bool {
 		return len(s) <= 18
 	}
 	return allDigits(s) && (len(s) < 20 || len(s) == 20 && s <= "18446744073709551615")
+}
+
+// isWriteCall names the calls whose last argument, a plain decimal number,
+// the written text itself can run into in a 2>&1 capture: strace prints the
+// arguments, then the program's output lands before the ") = N".
+func isWriteCall(name string) bool {
+	return name == "write" || name == "pwrite64" || name == "writev"
+}
+
+// cutProgramOutput keeps the decimal number at the start of arg when
+// program output follows it ("16stdout line one" -> "16"). A hex count
+// (-e raw=write prints "0x27") is left alone.
+func cutProgramOutput(arg string) string {
+	if strings.HasPrefix(arg, "0x") {
+		return arg
+	}
+	j := 0
+	for j < len(arg) && '0' <= arg[j] && arg[j] <= '9' {
+		j++
+	}
+	if j == 0 || j == len(arg) {
+		return arg
+	}
+	return arg[:j]
 }
 
 // isNumberLike reports a result that looks numeric but did not parse: it
