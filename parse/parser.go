@@ -140,8 +140,7 @@ func (p *Parser) ReadBatch(dst []Event) ([]Event, error) {
 				p.done = true
 				return dst, p.readErr
 			}
-			dst = p.finish(dst)
-			p.done = true
+			dst = p.finish(dst, n0+maxBatch)
 			if len(dst) > n0 {
 				return dst, nil
 			}
@@ -211,8 +210,9 @@ func (p *Parser) view(from, to int) string {
 }
 
 // finish handles the end of input: a last line without a newline, a cut
-// line still waiting for its rest, and calls that never resumed.
-func (p *Parser) finish(dst []Event) []Event {
+// line still waiting for its rest, and calls that never resumed, emitted
+// oldest first up to limit events per call, then sets done.
+func (p *Parser) finish(dst []Event, limit int) []Event {
 	if p.pos < len(p.buf) && !p.discarding {
 		dst = p.parseLine(dst, p.view(p.pos, len(p.buf)))
 		p.pos = len(p.buf)
@@ -221,9 +221,10 @@ func (p *Parser) finish(dst []Event) []Event {
 		p.cont = nil
 		p.problemAt(c.line, "line cut before its end", c.raw)
 	}
-	for {
+	for len(dst) < limit {
 		c := p.pending.popOldest()
 		if c == nil {
+			p.done = true
 			break
 		}
 		dst = p.emitUnreturned(dst, c)
