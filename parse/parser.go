@@ -164,10 +164,14 @@ func (p *Parser) fill() {
 			}
 			tail = nil
 		}
+		// A long line gets a block twice its size so far, but never more
+		// than the longest accepted line and its newline: a full block
+		// without a newline is then over the limit.
 		size := blockSize
 		for size < 2*len(tail) {
 			size *= 2
 		}
+		size = min(size, max(blockSize, MaxLineBytes+1))
 		nb := make([]byte, len(tail), size)
 		copy(nb, tail)
 		p.buf, p.pos = nb, 0
