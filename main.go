@@ -415,14 +415,23 @@ func stopOnSignal(files []string) *atomic.Bool {
 
 // DiffCmd compares two syscall profiles.
 type DiffCmd struct {
-	Tolerance float64  `default:"10" placeholder:"PCT" help:"A count must change by more than PCT percent of the old count (and more than --min-delta) to fail."`
-	MinDelta  int64    `name:"min-delta" default:"5" placeholder:"N" help:"A count must change by more than N (and more than --tolerance) to fail."`
+	Tolerance float64  `default:"10" placeholder:"PCT" help:"A count must change by more than PCT percent of the old count (and more than --min-delta) to fail (default: ${default})."`
+	MinDelta  int64    `name:"min-delta" default:"5" placeholder:"N" help:"A count must change by more than N (and more than --tolerance) to fail (default: ${default})."`
 	Ignore    []string `placeholder:"SYSCALLS" help:"Leave out these syscalls, comma-separated (e.g. futex, which varies run to run)."`
 	Only      []string `placeholder:"SYSCALLS" help:"Compare only these syscalls, comma-separated."`
 	Latency   *float64 `placeholder:"PCT" help:"Also fail when a syscall's p95 latency grows by more than PCT percent (needs durations on both sides)."`
 	JSON      bool     `name:"json" help:"Write one JSON object per change instead of a table."`
 	Old       string   `arg:"" name:"OLD" help:"The baseline: strace output, stracectl JSON Lines, or stats --json output."`
 	New       string   `arg:"" name:"NEW" help:"The profile to check, in any of the same forms."`
+}
+
+// Help is the detail of diff --help.
+func (c *DiffCmd) Help() string {
+	return `Each input may be strace output, stracectl JSON Lines events, or the output of stats --json (a recorded baseline), mixed freely; only syscall names, counts, errnos and durations matter, never pids, addresses or timestamps.
+
+Per syscall it compares calls, errors and failures per errno, and with --latency the p95 latency. A syscall that appears or vanishes, or a new errno on a syscall, always fails; a count fails when it changes by more than --tolerance percent and more than --min-delta.
+
+Exit status: 0 no change beyond tolerance, 1 a regression (each offending syscall is named), 2 an unreadable input or a usage error.`
 }
 
 // Run exits 0 when nothing changed beyond tolerance, 1 on a regression
@@ -447,10 +456,17 @@ func (c *DiffCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	report, err := emit.Diff(oldRows, newRows, opts)
-	if err != nil {
-		return usageError{err.Error()}
+	if opts.GateLatency {
+		for _, side := range []struct {
+			name string
+			rows []parse.SummaryRow
+		}{{c.Old, oldRows}, {c.New, newRows}} {
+			if !emit.HasDurations(side.rows) {
+				return usageError{side.name + " has no durations, which --latency needs — trace with strace -T, or with stracectl run"}
+			}
+		}
 	}
+	report := emit.Diff(oldRows, newRows, opts)
 	if c.JSON {
 		err = report.WriteJSON(os.Stdout)
 	} else {

@@ -77,7 +77,8 @@ type DiffOptions struct {
 	// run); Only, when not empty, compares these syscalls alone.
 	Ignore, Only []string
 	// GateLatency also fails a p95 latency that grows by more than
-	// LatencyPct percent; it needs durations on both sides.
+	// LatencyPct percent; a syscall without durations on both sides is
+	// not gated (see HasDurations).
 	GateLatency bool
 	LatencyPct  float64
 }
@@ -137,18 +138,14 @@ func (r *DiffReport) Regressions() []string {
 	return names
 }
 
+// HasDurations reports whether any row has durations: --latency needs
+// them on both sides.
+func HasDurations(rows []parse.SummaryRow) bool {
+	return slices.ContainsFunc(rows, func(r parse.SummaryRow) bool { return r.HasDurations })
+}
+
 // Diff compares two profiles grouped by syscall (see ReadProfile).
-func Diff(oldRows, newRows []parse.SummaryRow, opts DiffOptions) (*DiffReport, error) {
-	if opts.GateLatency {
-		for _, side := range []struct {
-			name string
-			rows []parse.SummaryRow
-		}{{"OLD", oldRows}, {"NEW", newRows}} {
-			if !slices.ContainsFunc(side.rows, func(r parse.SummaryRow) bool { return r.HasDurations }) {
-				return nil, fmt.Errorf("--latency needs durations on both sides, and %s has none — trace with strace -T or stracectl run", side.name)
-			}
-		}
-	}
+func Diff(oldRows, newRows []parse.SummaryRow, opts DiffOptions) *DiffReport {
 	index := func(rows []parse.SummaryRow) map[string]*parse.SummaryRow {
 		m := make(map[string]*parse.SummaryRow, len(rows))
 		for i := range rows {
@@ -162,7 +159,7 @@ func Diff(oldRows, newRows []parse.SummaryRow, opts DiffOptions) (*DiffReport, e
 	for _, name := range names {
 		rep.compare(name, olds[name], news[name])
 	}
-	return rep, nil
+	return rep
 }
 
 func (o *DiffOptions) selects(name string) bool {
