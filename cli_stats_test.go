@@ -309,9 +309,11 @@ func TestDiff(t *testing.T) {
 	}
 }
 
-// crossBackendIgnore lists the syscalls where the backends legitimately
-// differ for the workload (see the eBPF backend's documented differences).
-var crossBackendIgnore = []string{"execve"}
+// crossBackendIgnore lists the syscalls whose counts legitimately differ
+// between two traces of the workload, whichever backend takes them: futex
+// waits depend on how the threads were scheduled (measured: 0 to 2 in runs
+// of both backends).
+var crossBackendIgnore = []string{"futex"}
 
 // TestDiffAcrossBackends traces the same deterministic workload with the
 // strace backend and the eBPF backend: their profiles must agree.
@@ -326,9 +328,9 @@ func TestDiffAcrossBackends(t *testing.T) {
 	var files []string
 	for _, b := range []string{"strace", "ebpf"} {
 		out := filepath.Join(dir, b+".jsonl")
-		res := runStracectl(t, nil, "run", "--backend", b, "-o", out, "--", workload, "getppid=50", "openat=20", "write=10", "fork=2", "threads=2")
+		res := runStracectl(t, nil, "run", "--backend", b, "-o", out, workload, "getppid=50", "openat=20", "write=10", "fork=2", "threads=2")
 		if res.code != 0 {
-			t.Skipf("stracectl run --backend %s cannot trace here (exit %d): %s", b, res.code, res.stderr)
+			t.Fatalf("stracectl run --backend %s exited %d: %s", b, res.code, res.stderr)
 		}
 		files = append(files, out)
 	}
