@@ -282,6 +282,7 @@ func TestDiff(t *testing.T) {
 		{"missing file", []string{base, filepath.Join(dir, "missing")}, 2, nil, "cannot read profile: open " + filepath.Join(dir, "missing"), ""},
 		{"unreadable input", []string{base, "/etc/hostname"}, 2, nil, "no events or stats rows in 1 lines", ""},
 		{"one argument", []string{base}, 2, nil, `expected "<NEW>"`, ""},
+		{"--only with a typo", []string{"--only", "opneat", base, more}, 2, nil, "--only names syscalls found in neither input: opneat", ""},
 		{"--latency without durations", []string{"--latency", "10", baseStats, "-"}, 2, nil, "- has no durations, which --latency needs", ""},
 	}
 	for _, tt := range tests {

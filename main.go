@@ -338,7 +338,7 @@ type StatsCmd struct {
 // (Ctrl-C) stops the reading and prints what was read, except from a pipe:
 // its writer (stracectl run in the same pipeline) got the signal too and is
 // flushing, so stats reads on to the end; a second signal ends stats at once.
-func (c *StatsCmd) Run(g *Globals) error {
+func (c *StatsCmd) Run(g *Globals) (err error) {
 	format := emit.SummaryTable
 	if c.JSON {
 		format = emit.SummaryJSON
@@ -347,11 +347,15 @@ func (c *StatsCmd) Run(g *Globals) error {
 	}
 	var w io.Writer = os.Stdout
 	if c.Output != "" && c.Output != "-" {
-		f, err := os.Create(c.Output)
-		if err != nil {
-			return fmt.Errorf("cannot write the profile: %w", err)
+		f, cerr := os.Create(c.Output)
+		if cerr != nil {
+			return fmt.Errorf("cannot write the profile: %w", cerr)
 		}
-		defer f.Close()
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
 		w = f
 	}
 	files := c.Files
@@ -467,6 +471,9 @@ func (c *DiffCmd) Run(g *Globals) error {
 		}
 	}
 	report := emit.Diff(oldRows, newRows, opts)
+	if len(report.Unmatched) > 0 {
+		return usageError{"--only names syscalls found in neither input: " + strings.Join(report.Unmatched, ", ")}
+	}
 	if c.JSON {
 		err = report.WriteJSON(os.Stdout)
 	} else {

@@ -124,6 +124,9 @@ func (c *Change) Pct() (pct float64, ok bool) {
 type DiffReport struct {
 	Changes  []Change // by syscall, then calls, errors, errnos, p95
 	Compared int      // syscalls compared (present on either side, not ignored)
+	// Unmatched lists the names of DiffOptions.Only found in neither
+	// profile: most likely a typo, which would make the gate pass vacuously.
+	Unmatched []string
 	opts     DiffOptions
 }
 
@@ -156,6 +159,11 @@ func Diff(oldRows, newRows []parse.SummaryRow, opts DiffOptions) *DiffReport {
 	olds, news := index(oldRows), index(newRows)
 	names := slices.DeleteFunc(slices.Sorted(keysOf(olds, news)), func(name string) bool { return !opts.selects(name) })
 	rep := &DiffReport{Compared: len(names), opts: opts}
+	for _, name := range opts.Only {
+		if olds[name] == nil && news[name] == nil {
+			rep.Unmatched = append(rep.Unmatched, name)
+		}
+	}
 	for _, name := range names {
 		rep.compare(name, olds[name], news[name])
 	}
@@ -317,14 +325,22 @@ func (r *DiffReport) verdict() string {
 			within++
 		}
 	}
-	compared := fmt.Sprintf("%d syscalls compared", r.Compared)
+	compared := plural(r.Compared, "syscall") + " compared"
 	if regs := r.Regressions(); len(regs) > 0 {
 		return fmt.Sprintf("FAIL: %s; changed beyond tolerance: %s", compared, strings.Join(regs, ", "))
 	}
 	if within > 0 {
-		return fmt.Sprintf("OK: %s; %d changes within tolerance", compared, within)
+		return fmt.Sprintf("OK: %s; %s within tolerance", compared, plural(within, "change"))
 	}
 	return "OK: " + compared + "; no change"
+}
+
+// plural prints n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // WriteJSON writes one JSON object per change:

@@ -196,7 +196,7 @@ func TestDiffReportNoChange(t *testing.T) {
 	rep := Diff(rows, rows, DefaultDiffOptions())
 	var b bytes.Buffer
 	rep.WriteText(&b)
-	if b.String() != "OK: 1 syscalls compared; no change\n" {
+	if b.String() != "OK: 1 syscall compared; no change\n" {
 		t.Errorf("got %q", b.String())
 	}
 }
