@@ -127,7 +127,7 @@ type DiffReport struct {
 	// Unmatched lists the names of DiffOptions.Only found in neither
 	// profile: most likely a typo, which would make the gate pass vacuously.
 	Unmatched []string
-	opts     DiffOptions
+	opts      DiffOptions
 }
 
 // Regressions returns the syscalls with a change beyond tolerance, sorted.
