@@ -286,3 +286,34 @@ func BenchmarkJSONLReader(b *testing.B) {
 		}
 	}
 }
+
+// FuzzJSONLReader feeds arbitrary input: the reader must not panic, must
+// account for every line, and every event it returns must be valid.
+func FuzzJSONLReader(f *testing.F) {
+	f.Add([]byte(`{"kind":"syscall","pid":7,"syscall":"openat","args":["AT_FDCWD"],"ret":"-1","retval":-1,"errno":"ENOENT","duration_ns":1}` + "\n"))
+	f.Add([]byte(`{"syscall":"read","calls":3,"errors":1,"errnos":{"EINTR":1}}` + "\n"))
+	f.Add([]byte(`{"kind":"exit","pid":1,"signal":"SIGKILL","core_dumped":false}`))
+	f.Add([]byte("{\"kind\":\"signal\",\"pid\":1,\"signal\":\"SIGCHLD\"}\r\n{\n}\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		rd := parse.NewJSONLReader(bytes.NewReader(in), parse.Options{})
+		evs := readAll(t, rd)
+		st := rd.Stats()
+		if lines := int64(bytes.Count(in, []byte("\n"))); st.Lines < lines || st.Lines > lines+1 {
+			t.Errorf("%d lines counted in input with %d newlines", st.Lines, lines)
+		}
+		for _, ev := range evs {
+			switch {
+			case ev.Kind == parse.KindSyscall && ev.Syscall == "",
+				ev.Kind == parse.KindSignal && ev.Signal == "",
+				ev.Kind == parse.KindExit && !ev.HasExitCode && ev.Signal == "",
+				ev.HasDuration && ev.DurationNs < 0:
+				t.Errorf("invalid event %+v", ev)
+			}
+		}
+		for _, r := range rd.SummaryRows() {
+			if r.Errors > r.Calls || r.Errors < 0 {
+				t.Errorf("invalid row %+v", r)
+			}
+		}
+	})
+}
