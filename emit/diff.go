@@ -83,10 +83,6 @@ type DiffOptions struct {
 	LatencyPct  float64
 }
 
-// DefaultDiffOptions are the defaults of stracectl diff: more than 10% and
-// more than 5 calls.
-func DefaultDiffOptions() DiffOptions { return DiffOptions{TolerancePct: 10, MinDelta: 5} }
-
 // The metrics a Change is about.
 const (
 	MetricCalls  = "calls"  // completed calls; also a syscall that appeared or vanished

@@ -41,6 +41,10 @@ func atoi(s string) int64 {
 	return v
 }
 
+// defaultDiff is what stracectl diff gates by default: more than 10% and
+// more than 5.
+func defaultDiff() DiffOptions { return DiffOptions{TolerancePct: 10, MinDelta: 5} }
+
 func TestDiff(t *testing.T) {
 	base := rowsOf("openat 100 10 ENOENT:10", "read 50 0", "futex 3 0", "close 90 0")
 	tests := []struct {
@@ -117,7 +121,7 @@ func TestDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := DefaultDiffOptions()
+			opts := defaultDiff()
 			if tt.opts != nil {
 				tt.opts(&opts)
 			}
@@ -157,7 +161,7 @@ func boolText(b bool) string {
 
 func TestDiffReportText(t *testing.T) {
 	rep := Diff(rowsOf("openat 32 13 ENOENT:13", "futex 3 0", "mmap 23 0"),
-		rowsOf("openat 432 413 ENOENT:413", "futex 4 0", "clone3 2 0"), DefaultDiffOptions())
+		rowsOf("openat 432 413 ENOENT:413", "futex 4 0", "clone3 2 0"), defaultDiff())
 	var b bytes.Buffer
 	if err := rep.WriteText(&b); err != nil {
 		t.Fatal(err)
@@ -193,7 +197,7 @@ FAIL: 4 syscalls compared; changed beyond tolerance: clone3, mmap, openat
 
 func TestDiffReportNoChange(t *testing.T) {
 	rows := rowsOf("read 1 0")
-	rep := Diff(rows, rows, DefaultDiffOptions())
+	rep := Diff(rows, rows, defaultDiff())
 	var b bytes.Buffer
 	rep.WriteText(&b)
 	if b.String() != "OK: 1 syscall compared; no change\n" {
