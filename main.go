@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -23,6 +25,9 @@ import (
 	"github.com/stracectl/stracectl/parse"
 	"github.com/stracectl/stracectl/tracer"
 )
+
+// kongUsageStatus is the exit status kong gives a command-line mistake.
+const kongUsageStatus = 80
 
 // version is set at build time with -ldflags "-X main.version=..."; without
 // it the module version or VCS revision is used.
@@ -37,6 +42,8 @@ type CLI struct {
 	Run    RunCmd    `cmd:"" help:"Trace a command and write its events; exit with its status."`
 	Attach AttachCmd `cmd:"" help:"Trace running processes until they exit or Ctrl-C detaches."`
 	Schema SchemaCmd `cmd:"" help:"Print the JSON Schema of an event."`
+	Stats  StatsCmd  `cmd:"" help:"Print a syscall profile (calls, errors, latency percentiles) of a trace, like strace -c."`
+	Diff   DiffCmd   `cmd:"" help:"Compare two syscall profiles; exit 1 on a change beyond tolerance (a CI gate)."`
 }
 
 // Globals are the flags every command sees.
@@ -161,18 +168,31 @@ func (c *ParseCmd) Run(g *Globals) error {
 	return nil
 }
 
-// parseInput streams one input through a parser into stream.
+// parseInput streams one input of strace text through a parser into stream.
 func parseInput(name string, named, raw, debug bool, stream *emit.Stream) (parse.Stats, error) {
+	rd, err := streamInput(name, named, parse.Options{Raw: raw}, debug, nil, stream, func(r io.Reader, o parse.Options) parse.Reader {
+		return parse.NewParser(r, o)
+	})
+	if rd == nil {
+		return parse.Stats{}, err
+	}
+	return rd.Stats(), err
+}
+
+// streamInput opens one input ("-" is stdin), reads it with the reader
+// newReader makes and sends its events to stream, until the end of the
+// input or until stop says to. It returns the reader, nil when the input
+// could not be opened.
+func streamInput(name string, named bool, opts parse.Options, debug bool, stop *atomic.Bool, stream *emit.Stream, newReader func(io.Reader, parse.Options) parse.Reader) (parse.Reader, error) {
 	in := io.Reader(os.Stdin)
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return parse.Stats{}, fmt.Errorf("cannot read strace output: %w", err)
+			return nil, fmt.Errorf("cannot read input: %w", err)
 		}
 		defer f.Close()
 		in = f
 	}
-	opts := parse.Options{Raw: raw}
 	if debug {
 		opts.OnProblem = func(pr parse.Problem) {
 			if named {
@@ -182,24 +202,25 @@ func parseInput(name string, named, raw, debug bool, stream *emit.Stream) (parse
 			}
 		}
 	}
-	p := parse.NewParser(in, opts)
+	rd := newReader(in, opts)
 	batch := make([]parse.Event, 0, 1024)
-	for {
+	for stop == nil || !stop.Load() {
 		var err error
-		batch, err = p.ReadBatch(batch[:0])
+		batch, err = rd.ReadBatch(batch[:0])
 		if len(batch) > 0 {
 			var serr error
 			if batch, serr = stream.Send(batch); serr != nil {
-				return p.Stats(), serr
+				return rd, serr
 			}
 		}
 		if err == io.EOF {
-			return p.Stats(), nil
+			return rd, nil
 		}
 		if err != nil {
-			return p.Stats(), fmt.Errorf("reading %s: %w", name, err)
+			return rd, fmt.Errorf("reading %s: %w", name, err)
 		}
 	}
+	return rd, nil
 }
 
 // TraceFlags are the tracing flags of run and attach; they mean the same on
@@ -303,6 +324,197 @@ func (SchemaCmd) Run() error {
 	return err
 }
 
+// StatsCmd prints the syscall profile of traces.
+type StatsCmd struct {
+	By     string   `enum:"syscall,pid,comm,errno" default:"syscall" help:"Group by syscall, pid, comm, or errno (failed calls only)."`
+	Sort   string   `enum:"calls,errors,total,p95,name" default:"total" help:"Order rows by calls, errors, total time (calls when there are no durations), p95 latency, or name."`
+	JSON   bool     `name:"json" xor:"format" help:"Write one JSON object per group per line (no total row)."`
+	CSV    bool     `name:"csv" xor:"format" help:"Write CSV with a header row (no total row)."`
+	Output string   `short:"o" placeholder:"FILE" help:"Write the profile to FILE instead of stdout."`
+	Files  []string `arg:"" optional:"" name:"FILE" help:"strace output or stracectl JSON Lines, told apart per input; - or none for stdin."`
+}
+
+// Run aggregates every input into one profile and prints it. A signal
+// (Ctrl-C) stops the reading and prints what was read, except from a pipe:
+// its writer (stracectl run in the same pipeline) got the signal too and is
+// flushing, so stats reads on to the end; a second signal ends stats at once.
+func (c *StatsCmd) Run(g *Globals) (err error) {
+	format := emit.SummaryTable
+	if c.JSON {
+		format = emit.SummaryJSON
+	} else if c.CSV {
+		format = emit.SummaryCSV
+	}
+	var w io.Writer = os.Stdout
+	if c.Output != "" && c.Output != "-" {
+		f, cerr := os.Create(c.Output)
+		if cerr != nil {
+			return fmt.Errorf("cannot write the profile: %w", cerr)
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		w = f
+	}
+	files := c.Files
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	stop := stopOnSignal(files)
+	stream := emit.NewStream(emit.NewSummary(w, parse.GroupBy(c.By), emit.SortKey(c.Sort), format))
+	var lines, problems int64
+	var first string
+	for _, name := range files {
+		rd, err := streamInput(name, len(files) > 1, parse.Options{}, g.Debug, stop, stream, parse.NewReader)
+		if err == nil {
+			if j, ok := rd.(*parse.JSONLReader); ok && len(j.SummaryRows()) > 0 {
+				err = fmt.Errorf("%s holds stats output, not events: stats reads traces (strace output or stracectl JSON Lines); diff compares profiles", name)
+			}
+		}
+		if err != nil {
+			stream.Close()
+			return err
+		}
+		st := rd.Stats()
+		lines += st.Lines
+		problems += st.Problems
+		if first == "" && st.First != nil {
+			first = name + ": " + st.First.Error()
+		}
+	}
+	if stop.Load() {
+		fmt.Fprintln(os.Stderr, "stracectl: interrupted — the profile covers the events read so far")
+	}
+	if problems > 0 {
+		fmt.Fprintf(os.Stderr, "stracectl: %d of %d lines not understood (first: %s)\n", problems, lines, first)
+	}
+	return stream.Close()
+}
+
+// stopOnSignal returns a flag set by the first SIGINT, SIGTERM or SIGHUP,
+// after which the signal's default action is back (a second one ends the
+// process). Reading from a pipe ignores the flag: see StatsCmd.Run.
+func stopOnSignal(files []string) *atomic.Bool {
+	var stop atomic.Bool
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, sigs...)
+	fromPipe := false
+	if slices.Contains(files, "-") {
+		if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
+			fromPipe = true
+		}
+	}
+	go func() {
+		<-c
+		signal.Reset(sigs...)
+		if !fromPipe {
+			stop.Store(true)
+		}
+	}()
+	return &stop
+}
+
+// DiffCmd compares two syscall profiles.
+type DiffCmd struct {
+	Tolerance float64  `default:"10" placeholder:"PCT" help:"A count must change by more than PCT percent of the old count (and more than --min-delta) to fail (default: ${default})."`
+	MinDelta  int64    `name:"min-delta" default:"5" placeholder:"N" help:"A count must change by more than N (and more than --tolerance) to fail (default: ${default})."`
+	Ignore    []string `placeholder:"SYSCALLS" help:"Leave out these syscalls, comma-separated (e.g. futex, which varies run to run)."`
+	Only      []string `placeholder:"SYSCALLS" help:"Compare only these syscalls, comma-separated."`
+	Latency   *float64 `placeholder:"PCT" help:"Also fail when a syscall's p95 latency grows by more than PCT percent (needs durations on both sides)."`
+	JSON      bool     `name:"json" help:"Write one JSON object per change instead of a table."`
+	Old       string   `arg:"" name:"OLD" help:"The baseline: strace output, stracectl JSON Lines, or stats --json output."`
+	New       string   `arg:"" name:"NEW" help:"The profile to check, in any of the same forms."`
+}
+
+// Help is the detail of diff --help.
+func (c *DiffCmd) Help() string {
+	return `Each input may be strace output, stracectl JSON Lines events, or the output of stats --json (a recorded baseline), mixed freely; only syscall names, counts, errnos and durations matter, never pids, addresses or timestamps.
+
+Per syscall it compares calls, errors and failures per errno, and with --latency the p95 latency. A syscall that appears or vanishes, or a new errno on a syscall, always fails; a count fails when it changes by more than --tolerance percent and more than --min-delta.
+
+Exit status: 0 no change beyond tolerance, 1 a regression (each offending syscall is named), 2 an unreadable input or a usage error.`
+}
+
+// Run exits 0 when nothing changed beyond tolerance, 1 on a regression
+// (the report names each offending syscall), 2 when an input cannot be read
+// or the command line is wrong.
+func (c *DiffCmd) Run(g *Globals) error {
+	if c.Old == "-" && c.New == "-" {
+		return usageError{"OLD and NEW cannot both be stdin"}
+	}
+	opts := emit.DiffOptions{TolerancePct: c.Tolerance, MinDelta: c.MinDelta, Ignore: c.Ignore, Only: c.Only}
+	if c.Latency != nil {
+		opts.GateLatency, opts.LatencyPct = true, *c.Latency
+	}
+	if opts.TolerancePct < 0 || opts.MinDelta < 0 || opts.LatencyPct < 0 {
+		return usageError{"--tolerance, --min-delta and --latency cannot be negative"}
+	}
+	oldRows, err := readProfile(c.Old, g.Debug)
+	if err != nil {
+		return err
+	}
+	newRows, err := readProfile(c.New, g.Debug)
+	if err != nil {
+		return err
+	}
+	if opts.GateLatency {
+		for _, side := range []struct {
+			name string
+			rows []parse.SummaryRow
+		}{{c.Old, oldRows}, {c.New, newRows}} {
+			if !emit.HasDurations(side.rows) {
+				return usageError{side.name + " has no durations, which --latency needs — trace with strace -T, or with stracectl run"}
+			}
+		}
+	}
+	report := emit.Diff(oldRows, newRows, opts)
+	if len(report.Unmatched) > 0 {
+		return usageError{"--only names syscalls found in neither input: " + strings.Join(report.Unmatched, ", ")}
+	}
+	if c.JSON {
+		err = report.WriteJSON(os.Stdout)
+	} else {
+		err = report.WriteText(os.Stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if regs := report.Regressions(); len(regs) > 0 {
+		fmt.Fprintf(os.Stderr, "stracectl: syscall profile changed beyond tolerance: %s\n", strings.Join(regs, ", "))
+		return exitError{1}
+	}
+	return nil
+}
+
+// readProfile reads one input of diff; any failure is a usageError (exit 2).
+func readProfile(name string, debug bool) ([]parse.SummaryRow, error) {
+	in := io.Reader(os.Stdin)
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, usageError{fmt.Sprintf("cannot read profile: %v", err)}
+		}
+		defer f.Close()
+		in = f
+	}
+	var opts parse.Options
+	if debug {
+		opts.OnProblem = func(pr parse.Problem) { fmt.Fprintf(os.Stderr, "stracectl: %s: %s\n", name, pr.Error()) }
+	}
+	rd := parse.NewReader(in, opts)
+	rows, err := emit.ReadProfile(rd)
+	if err != nil {
+		return nil, usageError{name + ": " + err.Error()}
+	}
+	if st := rd.Stats(); st.Problems > 0 {
+		fmt.Fprintf(os.Stderr, "stracectl: %s: %d of %d lines not understood (first: %s)\n", name, st.Problems, st.Lines, st.First.Error())
+	}
+	return rows, nil
+}
+
 func main() {
 	// A closed stdout must end us quietly: with SIGPIPE notified, writes
 	// fail with EPIPE instead of killing the process, and the handler does
@@ -320,6 +532,14 @@ func main() {
 		kong.Description("Turn Linux system calls into a stream of events: JSON Lines or CSV, one per line, for jq, awk, databases and CI."),
 		kong.UsageOnError(),
 		kong.Vars{"version": versionString()},
+		kong.Exit(func(status int) {
+			// kong ends a command-line mistake with 80; ours is 2, as
+			// for other Unix tools and as diff documents.
+			if status == kongUsageStatus {
+				status = 2
+			}
+			os.Exit(status)
+		}),
 	)
 	err := ctx.Run(&Globals{Debug: cli.Debug})
 	os.Exit(exitStatus(err))

@@ -1,0 +1,166 @@
+package emit
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// histogram holds the durations of one group for its percentiles, in memory
+// that does not grow with the number of calls. The first exactSamples
+// values are kept as they are (small groups get exact percentiles); past
+// that, values go to log-linear buckets: each power of two is cut into
+// histSub equal buckets, so a bucket is at most 1/128 of its lower bound
+// wide and its midpoint is within 0.4% of any value in it (values below
+// 256 ns are exact). Only the powers of two that occur get buckets.
+type histogram struct {
+	n, sum, min, max int64
+
+	small    []int64 // the values, while n <= exactSamples
+	bucketed bool
+	chunks   [histChunks]*[histSub]int64
+}
+
+const (
+	exactSamples = 64
+	histSubBits  = 7
+	histSub      = 1 << histSubBits
+	// histChunks: chunk 0 holds 0..127 exactly; chunk c >= 1 the values of
+	// bit length histSubBits+c, up to 63 bits (int64).
+	histChunks = 64 - histSubBits
+)
+
+// add records one duration; negative ones count as 0.
+func (h *histogram) add(v int64) {
+	if v < 0 {
+		v = 0
+	}
+	if h.n == 0 || v < h.min {
+		h.min = v
+	}
+	if v > h.max {
+		h.max = v
+	}
+	h.n++
+	h.sum += v
+	h.place(v)
+}
+
+// place stores v without touching the totals.
+func (h *histogram) place(v int64) {
+	if !h.bucketed {
+		if len(h.small) < exactSamples {
+			h.small = append(h.small, v)
+			return
+		}
+		h.toBuckets()
+	}
+	c, i := bucketOf(v)
+	ch := h.chunks[c]
+	if ch == nil {
+		ch = new([histSub]int64)
+		h.chunks[c] = ch
+	}
+	ch[i]++
+}
+
+func (h *histogram) toBuckets() {
+	h.bucketed = true
+	for _, v := range h.small {
+		h.place(v)
+	}
+	h.small = nil
+}
+
+// merge adds the values of o.
+func (h *histogram) merge(o *histogram) {
+	if o.n == 0 {
+		return
+	}
+	if h.n == 0 || o.min < h.min {
+		h.min = o.min
+	}
+	if o.max > h.max {
+		h.max = o.max
+	}
+	h.n += o.n
+	h.sum += o.sum
+	if !o.bucketed {
+		for _, v := range o.small {
+			h.place(v)
+		}
+		return
+	}
+	if !h.bucketed {
+		h.toBuckets()
+	}
+	for c, och := range o.chunks {
+		if och == nil {
+			continue
+		}
+		if h.chunks[c] == nil {
+			h.chunks[c] = new([histSub]int64)
+		}
+		for i, k := range och {
+			h.chunks[c][i] += k
+		}
+	}
+}
+
+// bucketOf returns the chunk and index of v's bucket.
+func bucketOf(v int64) (chunk, index int) {
+	l := bits.Len64(uint64(v))
+	if l <= histSubBits {
+		return 0, int(v)
+	}
+	shift := l - histSubBits - 1
+	return l - histSubBits, int(v>>shift) - histSub
+}
+
+// bucketMid is the value a bucket stands for: the middle of its range.
+func bucketMid(chunk, index int) int64 {
+	if chunk == 0 {
+		return int64(index)
+	}
+	shift := chunk - 1
+	lo := int64(histSub+index) << shift
+	return lo + (int64(1)<<shift)/2
+}
+
+// quantiles returns the nearest-rank percentiles pcts (each in 1..100,
+// ascending) of the values: the smallest value with at least pct% of the
+// values at or below it.
+func (h *histogram) quantiles(pcts ...int64) []int64 {
+	out := make([]int64, len(pcts))
+	if h.n == 0 {
+		return out
+	}
+	ranks := make([]int64, len(pcts))
+	for i, p := range pcts {
+		ranks[i] = max((h.n*p+99)/100, 1)
+	}
+	if !h.bucketed {
+		sorted := slices.Clone(h.small)
+		slices.Sort(sorted)
+		for i, r := range ranks {
+			out[i] = sorted[r-1]
+		}
+		return out
+	}
+	next, seen := 0, int64(0)
+	for c, ch := range h.chunks {
+		if ch == nil {
+			continue
+		}
+		for i, k := range ch {
+			seen += k
+			for next < len(ranks) && seen >= ranks[next] {
+				out[next] = min(max(bucketMid(c, i), h.min), h.max)
+				next++
+			}
+			if next == len(ranks) {
+				return out
+			}
+		}
+	}
+	return out
+}
