@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -235,7 +236,7 @@ func (j *JSONLReader) fill() {
 
 func (j *JSONLReader) parseBuffered(dst []Event) []Event {
 	for j.pos < len(j.buf) {
-		k := indexNewline(j.buf[j.pos:])
+		k := bytes.IndexByte(j.buf[j.pos:], '\n')
 		if k < 0 {
 			break
 		}
