@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -114,25 +113,15 @@ type SummaryRow struct {
 // Events share no mutable memory with the reader: their strings point into
 // input blocks that are never rewritten.
 type JSONLReader struct {
-	r    io.Reader
-	opts Options
-
-	buf        []byte // the current block; bytes before len(buf) are never written again
-	pos        int    // start of the first unconsumed line in buf
-	readErr    error
-	done       bool
-	discarding bool // inside an over-long line
-
-	line  int64
-	stats Stats
+	lineInput
+	done bool
 
 	rec  jsonLine
 	row  jsonRow
 	sort lineSort
 	rows []SummaryRow
 
-	queue []Event // for Next
-	qpos  int
+	queue eventQueue // for Next
 }
 
 // lineSort is what a JSON Lines input holds, known from its first valid line.
@@ -146,11 +135,8 @@ const (
 
 // NewJSONLReader returns a reader of JSON Lines from r.
 func NewJSONLReader(r io.Reader, opts Options) *JSONLReader {
-	return &JSONLReader{r: r, opts: opts}
+	return &JSONLReader{lineInput: lineInput{r: r, onProblem: opts.OnProblem}}
 }
-
-// Stats returns the counts so far; after io.EOF they cover the whole input.
-func (j *JSONLReader) Stats() Stats { return j.stats }
 
 // SummaryRows returns the `stats --json` rows read so far, in input order;
 // none when the input holds events.
@@ -158,19 +144,7 @@ func (j *JSONLReader) SummaryRows() []SummaryRow { return j.rows }
 
 // Next returns the next event, or io.EOF after the last one. The Event is
 // overwritten by the following call to Next; a shallow copy keeps it.
-func (j *JSONLReader) Next() (*Event, error) {
-	for j.qpos >= len(j.queue) {
-		var err error
-		j.queue, err = j.ReadBatch(j.queue[:0])
-		j.qpos = 0
-		if err != nil && len(j.queue) == 0 {
-			return nil, err
-		}
-	}
-	ev := &j.queue[j.qpos]
-	j.qpos++
-	return ev, nil
-}
+func (j *JSONLReader) Next() (*Event, error) { return j.queue.next(j.ReadBatch) }
 
 // ReadBatch appends to dst the events of every complete line already read;
 // it blocks until there is at least one or the input ends, and returns
@@ -191,9 +165,8 @@ func (j *JSONLReader) ReadBatch(dst []Event) ([]Event, error) {
 			if !errors.Is(j.readErr, io.EOF) {
 				return dst, j.readErr
 			}
-			if j.pos < len(j.buf) && !j.discarding {
-				dst = j.parseLine(dst, j.buf[j.pos:])
-				j.pos = len(j.buf)
+			if line, ok := j.last(); ok {
+				dst = j.parseLine(dst, line)
 			}
 			if len(dst) > n0 {
 				return dst, nil
@@ -204,50 +177,14 @@ func (j *JSONLReader) ReadBatch(dst []Event) ([]Event, error) {
 	}
 }
 
-// fill reads more input, moving an incomplete last line to a new block
-// when the current one is full (lines are decoded in place, and decoded
-// strings refer to their block, so a block is never reused).
-func (j *JSONLReader) fill() {
-	if len(j.buf) == cap(j.buf) {
-		tail := j.buf[j.pos:]
-		if j.discarding || len(tail) > MaxLineBytes {
-			if !j.discarding {
-				j.line++
-				j.stats.Lines++
-				j.problem("line longer than 16 MiB, skipped", tail)
-				j.discarding = true
-			}
-			tail = nil
-		}
-		size := blockSize
-		for size < 2*len(tail) {
-			size *= 2
-		}
-		nb := make([]byte, len(tail), size)
-		copy(nb, tail)
-		j.buf, j.pos = nb, 0
-	}
-	n, err := j.r.Read(j.buf[len(j.buf):cap(j.buf)])
-	j.buf = j.buf[:len(j.buf)+n]
-	if err != nil {
-		j.readErr = err
-	}
-}
-
 func (j *JSONLReader) parseBuffered(dst []Event) []Event {
-	for j.pos < len(j.buf) {
-		k := bytes.IndexByte(j.buf[j.pos:], '\n')
-		if k < 0 {
-			break
+	for {
+		line, ok := j.next()
+		if !ok {
+			return dst
 		}
-		if j.discarding {
-			j.discarding = false
-		} else {
-			dst = j.parseLine(dst, j.buf[j.pos:j.pos+k])
-		}
-		j.pos += k + 1
+		dst = j.parseLine(dst, line)
 	}
-	return dst
 }
 
 // jsonLine is an event line as decoded; pointers tell null or absent
@@ -297,12 +234,6 @@ type jsonRow struct {
 
 // parseLine decodes one line (without its newline) and appends its event, if any.
 func (j *JSONLReader) parseLine(dst []Event, line []byte) []Event {
-	j.line++
-	j.stats.Lines++
-	if len(line) > MaxLineBytes {
-		j.problem("line longer than 16 MiB, skipped", line)
-		return dst
-	}
 	for n := len(line); n > 0 && isBlankByte(line[n-1]); n-- {
 		line = line[:n-1]
 	}
@@ -313,12 +244,12 @@ func (j *JSONLReader) parseLine(dst []Event, line []byte) []Event {
 		return dst
 	}
 	if line[0] != '{' {
-		j.problem("not a JSON object", line)
+		j.problemBytes("not a JSON object", line)
 		return dst
 	}
 	j.rec = jsonLine{}
 	if err := json.UnmarshalWithOption(line, &j.rec, json.DecodeNoCopyString()); err != nil {
-		j.problem(decodeReason(err), line)
+		j.problemBytes(decodeReason(err), line)
 		return dst
 	}
 	if j.rec.Kind == "" && j.rec.Calls != nil {
@@ -327,7 +258,7 @@ func (j *JSONLReader) parseLine(dst []Event, line []byte) []Event {
 	}
 	ev, reason := j.rec.event()
 	if reason != "" {
-		j.problem(reason, line)
+		j.problemBytes(reason, line)
 		return dst
 	}
 	if !j.claim(sortEvents, line) {
@@ -346,9 +277,9 @@ func (j *JSONLReader) claim(s lineSort, line []byte) bool {
 		return true
 	}
 	if s == sortRows {
-		j.problem("a stats row among events", line)
+		j.problemBytes("a stats row among events", line)
 	} else {
-		j.problem("an event among stats rows", line)
+		j.problemBytes("an event among stats rows", line)
 	}
 	return false
 }
@@ -406,7 +337,7 @@ func (l *jsonLine) event() (ev Event, reason string) {
 func (j *JSONLReader) parseRow(line []byte) {
 	j.row = jsonRow{}
 	if err := json.Unmarshal(line, &j.row); err != nil {
-		j.problem(decodeReason(err), line)
+		j.problemBytes(decodeReason(err), line)
 		return
 	}
 	row, reason := j.row.summaryRow()
@@ -414,7 +345,7 @@ func (j *JSONLReader) parseRow(line []byte) {
 		reason = "a row grouped by " + string(row.By) + " among rows grouped by " + string(j.rows[0].By)
 	}
 	if reason != "" {
-		j.problem(reason, line)
+		j.problemBytes(reason, line)
 		return
 	}
 	if j.claim(sortRows, line) {
@@ -475,18 +406,5 @@ func decodeReason(err error) string {
 	return "invalid JSON: " + err.Error()
 }
 
-func (j *JSONLReader) problem(reason string, line []byte) {
-	j.stats.Problems++
-	if len(line) > snippetLen {
-		line = line[:snippetLen]
-	}
-	if j.stats.First == nil || j.opts.OnProblem != nil {
-		pr := Problem{Line: j.line, Reason: reason, Snippet: string(line)}
-		if j.stats.First == nil {
-			j.stats.First = &pr
-		}
-		if j.opts.OnProblem != nil {
-			j.opts.OnProblem(pr)
-		}
-	}
-}
+// problemBytes records a problem with the current line, quoting its bytes.
+func (j *JSONLReader) problemBytes(reason string, line []byte) { j.problem(reason, view(line)) }

@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -65,17 +64,9 @@ type Stats struct {
 // A Parser never fails on bad input: what it cannot understand is counted in
 // Stats, passed to Options.OnProblem, and skipped.
 type Parser struct {
-	r    io.Reader
+	lineInput
 	opts Options
-
-	buf        []byte // the current block; bytes before len(buf) are never written again
-	pos        int    // start of the first unconsumed line in buf
-	readErr    error  // sticky error from r (io.EOF at the end)
-	done       bool   // finish has run
-	discarding bool   // inside an over-long line, dropping bytes up to its newline
-
-	line  int64 // number of the line being parsed
-	stats Stats
+	done bool // the end of input has been handled and every event returned
 
 	arena  []byte   // backing store of synthesized strings
 	args   []string // backing store of Args slices
@@ -90,34 +81,23 @@ type Parser struct {
 	bracketMode bool
 	live        map[int64]struct{}
 
-	queue []Event // for Next
-	qpos  int
+	queue eventQueue // for Next
 }
 
 // NewParser returns a parser reading strace output from r.
 func NewParser(r io.Reader, opts Options) *Parser {
-	return &Parser{r: r, opts: opts, pending: newPendingCalls(), live: map[int64]struct{}{}}
+	return &Parser{
+		lineInput: lineInput{r: r, onProblem: opts.OnProblem},
+		opts:      opts,
+		pending:   newPendingCalls(),
+		live:      map[int64]struct{}{},
+	}
 }
-
-// Stats returns the counts so far; after io.EOF they cover the whole input.
-func (p *Parser) Stats() Stats { return p.stats }
 
 // Next returns the next event, or io.EOF after the last one. The Event is
 // overwritten by the following call to Next; its strings and Args are not,
 // so a shallow copy keeps it.
-func (p *Parser) Next() (*Event, error) {
-	for p.qpos >= len(p.queue) {
-		var err error
-		p.queue, err = p.ReadBatch(p.queue[:0])
-		p.qpos = 0
-		if err != nil && len(p.queue) == 0 {
-			return nil, err
-		}
-	}
-	ev := &p.queue[p.qpos]
-	p.qpos++
-	return ev, nil
-}
+func (p *Parser) Next() (*Event, error) { return p.queue.next(p.ReadBatch) }
 
 // ReadBatch appends to dst the events of the input available now: it blocks
 // until at least one event is ready or the input ends, then parses the
@@ -150,76 +130,25 @@ func (p *Parser) ReadBatch(dst []Event) ([]Event, error) {
 	}
 }
 
-// fill reads more input into the block, moving the unconsumed tail to a new
-// block when this one is full.
-func (p *Parser) fill() {
-	if len(p.buf) == cap(p.buf) {
-		tail := p.buf[p.pos:]
-		if p.discarding || len(tail) > MaxLineBytes {
-			if !p.discarding {
-				p.line++
-				p.stats.Lines++
-				p.problem("line longer than 16 MiB, skipped", string(tail[:snippetLen]))
-				p.discarding = true
-			}
-			tail = nil
-		}
-		// A long line gets a block twice its size so far, but never more
-		// than the longest accepted line and its newline: a full block
-		// without a newline is then over the limit.
-		size := blockSize
-		for size < 2*len(tail) {
-			size *= 2
-		}
-		size = min(size, max(blockSize, MaxLineBytes+1))
-		nb := make([]byte, len(tail), size)
-		copy(nb, tail)
-		p.buf, p.pos = nb, 0
-	}
-	n, err := p.r.Read(p.buf[len(p.buf):cap(p.buf)])
-	p.buf = p.buf[:len(p.buf)+n]
-	if err != nil {
-		p.readErr = err
-	}
-}
-
 // parseBuffered parses the complete lines in the block, up to maxBatch
 // events.
 func (p *Parser) parseBuffered(dst []Event) []Event {
-	limit := len(dst) + maxBatch
-	for p.pos < len(p.buf) && len(dst) < limit {
-		k := bytes.IndexByte(p.buf[p.pos:], '\n')
-		if k < 0 {
+	for limit := len(dst) + maxBatch; len(dst) < limit; {
+		line, ok := p.next()
+		if !ok {
 			break
 		}
-		if p.discarding {
-			p.discarding = false
-			p.pos += k + 1
-			continue
-		}
-		dst = p.parseLine(dst, p.view(p.pos, p.pos+k))
-		p.pos += k + 1
+		dst = p.parseLine(dst, view(line))
 	}
 	return dst
-}
-
-// view returns buf[from:to] as a string sharing the block's memory. This is
-// safe because bytes before len(buf) are never written again: a new block is
-// allocated instead.
-func (p *Parser) view(from, to int) string {
-	if from == to {
-		return ""
-	}
-	return unsafe.String(&p.buf[from], to-from)
 }
 
 // finish handles the end of input: a last line without a newline, a cut
 // line still waiting for its rest, and calls that never resumed, emitted
 // oldest first up to limit events per call, then sets done.
 func (p *Parser) finish(dst []Event, limit int) []Event {
-	if p.pos < len(p.buf) && !p.discarding {
-		dst = p.parseLine(dst, p.view(p.pos, len(p.buf)))
-		p.pos = len(p.buf)
+	if line, ok := p.last(); ok {
+		dst = p.parseLine(dst, view(line))
 	}
 	if c := p.cont; c != nil {
 		p.cont = nil
@@ -238,11 +167,6 @@ func (p *Parser) finish(dst []Event, limit int) []Event {
 
 // parseLine parses one line (without its newline) and appends its event, if any.
 func (p *Parser) parseLine(dst []Event, s string) []Event {
-	p.line++
-	p.stats.Lines++
-	if n := len(s); n > 0 && s[n-1] == '\r' {
-		s = s[:n-1]
-	}
 	if isBlank(s) {
 		return dst
 	}
@@ -962,24 +886,6 @@ func isBlank(s string) bool {
 		}
 	}
 	return true
-}
-
-func (p *Parser) problem(reason, line string) { p.problemAt(p.line, reason, line) }
-
-func (p *Parser) problemAt(lineNo int64, reason, line string) {
-	p.stats.Problems++
-	if len(line) > snippetLen {
-		line = line[:snippetLen]
-	}
-	if p.stats.First == nil || p.opts.OnProblem != nil {
-		pr := Problem{Line: lineNo, Reason: reason, Snippet: strings.Clone(line)}
-		if p.stats.First == nil {
-			p.stats.First = &pr
-		}
-		if p.opts.OnProblem != nil {
-			p.opts.OnProblem(pr)
-		}
-	}
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
