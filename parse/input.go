@@ -21,6 +21,7 @@ type lineInput struct {
 
 	buf        []byte // the current block
 	pos        int    // start of the first unconsumed line in buf
+	scanned    int    // bytes after pos already known to hold no newline
 	readErr    error  // sticky error from r (io.EOF at the end)
 	discarding bool   // inside an over-long line, dropping bytes up to its newline
 
@@ -36,10 +37,15 @@ func (in *lineInput) Stats() Stats { return in.stats }
 // is buffered.
 func (in *lineInput) next() (line []byte, ok bool) {
 	for {
-		k := bytes.IndexByte(in.buf[in.pos:], '\n')
+		k := bytes.IndexByte(in.buf[in.pos+in.scanned:], '\n')
 		if k < 0 {
+			// A long line arriving in pieces is searched once, not once
+			// per piece.
+			in.scanned = len(in.buf) - in.pos
 			return nil, false
 		}
+		k += in.scanned
+		in.scanned = 0
 		line = in.buf[in.pos : in.pos+k]
 		in.pos += k + 1
 		if in.discarding {
@@ -57,7 +63,7 @@ func (in *lineInput) last() (line []byte, ok bool) {
 		return nil, false
 	}
 	line = in.buf[in.pos:]
-	in.pos = len(in.buf)
+	in.pos, in.scanned = len(in.buf), 0
 	return in.counted(line), true
 }
 
@@ -83,6 +89,7 @@ func (in *lineInput) fill() {
 				in.discarding = true
 			}
 			tail = nil
+			in.scanned = 0
 		}
 		// A long line gets a block twice its size so far, but never more
 		// than the longest accepted line and its newline: a full block
