@@ -1,0 +1,88 @@
+package parse
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// parsed is everything one run of the parser over an input produced.
+type parsed struct {
+	events   []Event
+	problems []Problem
+	stats    Stats
+}
+
+// parseAll runs a parser over r to the end, keeping every event (a shallow
+// copy is a full copy: the parser never reuses an event's strings or Args)
+// and every problem reported.
+func parseAll(t testing.TB, r io.Reader, opts Options) parsed {
+	t.Helper()
+	var out parsed
+	opts.OnProblem = func(pr Problem) { out.problems = append(out.problems, pr) }
+	p := NewParser(r, opts)
+	for {
+		ev, err := p.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		out.events = append(out.events, *ev)
+	}
+	out.stats = p.Stats()
+	return out
+}
+
+// parseText is parseAll over a string.
+func parseText(t testing.TB, text string, opts Options) parsed {
+	t.Helper()
+	return parseAll(t, strings.NewReader(text), opts)
+}
+
+// args builds an Event.Args value.
+func args(a ...string) []string {
+	if a == nil {
+		return []string{}
+	}
+	return a
+}
+
+// eventDiff lists, field by field, how got differs from want; an empty
+// Args and a nil one are the same (both are written as []).
+func eventDiff(got, want Event) []string {
+	var diffs []string
+	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
+	for i := 0; i < gv.NumField(); i++ {
+		name := gv.Type().Field(i).Name
+		g, w := gv.Field(i).Interface(), wv.Field(i).Interface()
+		if name == "Args" && len(got.Args) == 0 && len(want.Args) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(g, w) {
+			diffs = append(diffs, fmt.Sprintf("%s: got %#v, want %#v", name, g, w))
+		}
+	}
+	return diffs
+}
+
+// checkEvents fails t unless got equals want, event by event and field by
+// field.
+func checkEvents(t *testing.T, got, want []Event) {
+	t.Helper()
+	for i := 0; i < len(got) || i < len(want); i++ {
+		switch {
+		case i >= len(got):
+			t.Errorf("event %d missing: want %+v", i, want[i])
+		case i >= len(want):
+			t.Errorf("event %d unexpected: %+v", i, got[i])
+		default:
+			for _, d := range eventDiff(got[i], want[i]) {
+				t.Errorf("event %d (%s %s): %s", i, got[i].Kind, got[i].Syscall, d)
+			}
+		}
+	}
+}
