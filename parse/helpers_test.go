@@ -86,3 +86,54 @@ func checkEvents(t *testing.T, got, want []Event) {
 		}
 	}
 }
+
+// eventInvalid returns why ev breaks the schema's rules, or "" when it
+// keeps them: a known kind; for a syscall a name and consistent
+// ret/retval; for a signal a SIG name; for an exit a status or a signal;
+// no negative pid or duration.
+func eventInvalid(ev *Event) string {
+	if ev.Pid < 0 || ev.Tgid < 0 {
+		return "negative pid or tgid"
+	}
+	if ev.HasDuration && ev.DurationNs < 0 {
+		return "negative duration"
+	}
+	switch ev.Kind {
+	case KindSyscall:
+		if ev.Syscall == "" {
+			return "syscall without a name"
+		}
+		if !ev.Returned && (ev.Ret != "" || ev.HasRetval || ev.Errno != "") {
+			return "a call that never returned has a result"
+		}
+		if ev.Returned && ev.Ret == "" {
+			return "a returned call with an empty ret"
+		}
+		if ev.Errno != "" && errnoLen(ev.Errno) != len(ev.Errno) {
+			return "errno is not an error name: " + ev.Errno
+		}
+		if ev.Signal != "" || ev.HasExitCode || ev.CoreDumped {
+			return "syscall with signal or exit fields"
+		}
+	case KindSignal:
+		if !strings.HasPrefix(ev.Signal, "SIG") {
+			return "signal without a SIG name"
+		}
+		if ev.Syscall != "" || ev.Returned || ev.HasExitCode {
+			return "signal with syscall or exit fields"
+		}
+	case KindExit:
+		if !ev.HasExitCode && !strings.HasPrefix(ev.Signal, "SIG") {
+			return "exit without status or signal"
+		}
+		if ev.HasExitCode && ev.Signal != "" {
+			return "exit with both status and signal"
+		}
+		if ev.Syscall != "" || ev.Returned {
+			return "exit with syscall fields"
+		}
+	default:
+		return "unknown kind"
+	}
+	return ""
+}
