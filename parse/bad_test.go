@@ -271,7 +271,7 @@ func TestBadInputs(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			data := readBad(t, tc.file)
 			var got parsed
-			within(t, 20*time.Second, func() { got = parseAll(t, bytes.NewReader(data), Options{Raw: true}) })
+			within(t, 60*time.Second, func() { got = parseAll(t, bytes.NewReader(data), Options{Raw: true}) })
 			checkValid(t, got.events)
 			checkProblems(t, data, got)
 			tc.check(t, data, got)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -17,10 +18,15 @@ type parsed struct {
 
 // parseAll runs a parser over r to the end, keeping every event (a shallow
 // copy is a full copy: the parser never reuses an event's strings or Args)
-// and every problem reported.
-func parseAll(t testing.TB, r io.Reader, opts Options) parsed {
+// and every problem reported. A panic fails the test, which goes on with
+// what was parsed before it, so that one crash does not hide other results.
+func parseAll(t testing.TB, r io.Reader, opts Options) (out parsed) {
 	t.Helper()
-	var out parsed
+	defer func() {
+		if e := recover(); e != nil {
+			t.Errorf("parser panicked: %v\n%s", e, debug.Stack())
+		}
+	}()
 	opts.OnProblem = func(pr Problem) { out.problems = append(out.problems, pr) }
 	p := NewParser(r, opts)
 	for {
@@ -29,7 +35,8 @@ func parseAll(t testing.TB, r io.Reader, opts Options) parsed {
 			break
 		}
 		if err != nil {
-			t.Fatalf("Next: %v", err)
+			t.Errorf("Next: %v", err)
+			break
 		}
 		out.events = append(out.events, *ev)
 	}

@@ -262,6 +262,7 @@ func TestNotEvents(t *testing.T) {
 		{lines: []string{`1731  +++ superseded by execve in pid 1732 +++`}},
 		{lines: []string{`strace: Process 4251 attached`}},
 		{lines: []string{`/usr/bin/strace: Process 4251 detached`}},
+		{lines: []string{`strace: Process attached`}},
 		{lines: []string{`[ Process PID=4251 runs in x32 mode. ]`}},
 		{lines: []string{
 			`% time     seconds  usecs/call     calls    errors syscall`,
