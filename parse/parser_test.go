@@ -1,7 +1,10 @@
 package parse
 
 import (
+	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -551,5 +554,68 @@ func TestReadBatchLive(t *testing.T) {
 	}
 	if batch, err = p.ReadBatch(batch[:0]); len(batch) != 0 || err == nil {
 		t.Fatalf("at the end: %+v, %v; want no event and io.EOF", batch, err)
+	}
+}
+
+// chunkReader returns its input in pieces of varying size, so that lines
+// straddle the parser's block boundaries at every offset.
+type chunkReader struct {
+	data []byte
+	n    int
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	r.n = (r.n*7 + 13) % 4099 // 13, 104, 741... a fixed walk over 1..4098
+	k := min(len(p), len(r.data), r.n+1)
+	copy(p, r.data[:k])
+	r.data = r.data[k:]
+	return k, nil
+}
+
+// TestStreamingBlocks: events kept from the start of a long input (several
+// of the parser's blocks, read in odd-sized pieces) still hold their text
+// at the end: the parser never reuses memory an event points into. Every
+// capture of the corpus, one after another, gives what each gives alone.
+func TestStreamingBlocks(t *testing.T) {
+	traces, _ := filepath.Glob(filepath.Join(corpusDir, "*.trace"))
+	if len(traces) == 0 {
+		t.Skipf("no corpus in %s; it lives in ../shared/corpus beside the project", corpusDir)
+	}
+	var all []byte
+	var want []Event
+	for _, trace := range traces {
+		data, err := os.ReadFile(trace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// a capture that leaves calls unfinished would have them resumed by
+		// the next one's lines of the same pids: those are left out
+		alone := parseText(t, string(data), Options{Raw: true})
+		if slices.ContainsFunc(alone.events, func(ev Event) bool { return ev.Kind == KindSyscall && !ev.Returned }) {
+			continue
+		}
+		for rep := 0; rep < 4; rep++ {
+			want = append(want, alone.events...)
+			all = append(all, data...)
+			all = append(all, "+++ exited with 0 +++\n"...)
+			want = append(want, Event{Kind: KindExit, HasExitCode: true, Raw: "+++ exited with 0 +++"})
+		}
+	}
+	if len(all) < 2<<20 {
+		t.Fatalf("only %d bytes of captures that end their calls; want several blocks", len(all))
+	}
+	got := parseAll(t, &chunkReader{data: all}, Options{Raw: true})
+	if len(got.events) != len(want) {
+		t.Fatalf("%d events from %d bytes, want %d", len(got.events), len(all), len(want))
+	}
+	bad := 0
+	for i := range want {
+		if d := eventDiff(got.events[i], want[i]); d != nil && bad < 5 {
+			bad++
+			t.Errorf("event %d: %v", i, d)
+		}
 	}
 }
