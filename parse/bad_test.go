@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,11 +80,7 @@ func problemLines(got parsed) []int64 {
 	for _, pr := range got.problems {
 		lines = append(lines, pr.Line)
 	}
-	for i := 1; i < len(lines); i++ {
-		for j := i; j > 0 && lines[j] < lines[j-1]; j-- {
-			lines[j], lines[j-1] = lines[j-1], lines[j]
-		}
-	}
+	slices.Sort(lines)
 	return lines
 }
 
