@@ -474,4 +474,31 @@ func TestLinearTime(t *testing.T) {
 			checkValid(t, got.events)
 		})
 	}
+	// A pipe hands over a long line in pieces: each piece must not cost a
+	// scan of the whole line again.
+	t.Run("16 MiB line in 4 KiB pieces", func(t *testing.T) {
+		head, tail := `write(1, "`, `", 16777000) = 16777000`+"\n"
+		line := head + strings.Repeat("A", 16777000) + tail
+		var got parsed
+		within(t, 3*time.Second, func() { got = parseAll(t, &piecesReader{data: []byte(line), size: 4096}, Options{}) })
+		if len(got.events) != 1 || got.events[0].Retval != 16777000 {
+			t.Errorf("%d events; want the write", len(got.events))
+		}
+	})
+}
+
+// piecesReader returns its input in pieces of at most size bytes, as a
+// pipe does when the writer writes in pieces.
+type piecesReader struct {
+	data []byte
+	size int
+}
+
+func (r *piecesReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), r.size)], r.data)
+	r.data = r.data[k:]
+	return k, nil
 }
