@@ -7,11 +7,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -339,6 +341,76 @@ func TestSchema(t *testing.T) {
 	for _, k := range []string{"time", "rel", "comm", "errmsg", "note", "duration_ns", "siginfo", "exit_code", "raw"} {
 		if !seen[k] {
 			t.Errorf("the corpus never produced field %q: the test does not cover it", k)
+		}
+	}
+}
+
+// summaryTable reads the calls and errors per syscall from strace -c's
+// table, the oracle printed at the end of a -C capture.
+func summaryTable(t *testing.T, capture []byte) (calls, errors map[string]int) {
+	t.Helper()
+	calls, errors = map[string]int{}, map[string]int{}
+	in := false
+	for _, line := range strings.Split(string(capture), "\n") {
+		if strings.HasPrefix(line, "% time") {
+			in = true
+			continue
+		}
+		f := strings.Fields(line)
+		if !in || len(f) < 5 || strings.HasPrefix(f[0], "---") || f[len(f)-1] == "total" {
+			continue
+		}
+		name := f[len(f)-1]
+		calls[name], _ = strconv.Atoi(f[3])
+		if len(f) == 6 {
+			errors[name], _ = strconv.Atoi(f[4])
+		}
+	}
+	if len(calls) == 0 {
+		t.Fatalf("no strace -c table in the capture")
+	}
+	return calls, errors
+}
+
+// TestParseStraceStderrCapture: a real strace -f -C run, written to the
+// same pipe as the traced program's output (2>&1): "[pid N]" prefixes that
+// come and go, program text inside strace lines, calls split across
+// threads and forks. The events parse makes of it count exactly what
+// strace's own summary counted.
+func TestParseStraceStderrCapture(t *testing.T) {
+	workload := needWorkload(t)
+	straceBin, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace not found in PATH — install it with: apt install strace")
+	}
+	for run := 1; run <= 3; run++ {
+		cmd := exec.Command(straceBin, "-f", "-C", "-T", "--", workload,
+			"say=hello from the workload", "getppid=50", "openat=20", "write=10", "fork=3", "threads=4")
+		var capture bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &capture, &capture
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("strace: %v\n%s", err, capture.Bytes())
+		}
+		wantCalls, wantErrors := summaryTable(t, capture.Bytes())
+		got := runStracectl(t, capture.Bytes(), "parse")
+		calls, errs := map[string]int{}, map[string]int{}
+		for _, ev := range jsonLines(t, got.stdout) {
+			name, _ := ev["syscall"].(string)
+			ret, _ := ev["ret"].(string)
+			errno, _ := ev["errno"].(string)
+			if ev["kind"] != "syscall" || (errno == "" && (ret == "" || ret[0] == '?')) {
+				continue
+			}
+			calls[name]++
+			if errno != "" {
+				errs[name]++
+			}
+		}
+		if fmt.Sprint(calls) != fmt.Sprint(wantCalls) || fmt.Sprint(errs) != fmt.Sprint(wantErrors) {
+			t.Errorf("run %d: calls %v\nerrors %v\nstrace counted calls %v\nerrors %v\nstderr: %s", run, calls, errs, wantCalls, wantErrors, got.stderr)
+		}
+		if calls["getppid"] != 50*(1+3+4) || errs["openat"] < 20 {
+			t.Errorf("run %d: %d getppid, %d failed openat; the workload makes 400 and at least 20", run, calls["getppid"], errs["openat"])
 		}
 	}
 }

@@ -442,6 +442,14 @@ func TestSplitLines(t *testing.T) {
 		}, want: []Event{
 			{Kind: KindSyscall, Syscall: "clone3", Args: args("{flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f3c1a2b3990, parent_tid=0x7f3c1a2b3990, exit_signal=0, stack=0x7f3c19aa3000, stack_size=0x7ffb80, tls=0x7f3c1a2b36c0} => {parent_tid=[9]}", "88"), Ret: "9", Returned: true, Retval: 9, HasRetval: true},
 		}},
+		// strace's message cut the line right after an argument: the rest
+		// starts with the next argument
+		{lines: []string{
+			`[pid 15861] rt_sigprocmask(SIG_SETMASK, [], strace: Process 15859 attached`,
+			`NULL, 8) = 0 <0.000126>`,
+		}, want: []Event{
+			{Kind: KindSyscall, Pid: 15861, Syscall: "rt_sigprocmask", Args: args("SIG_SETMASK", "[]", "NULL", "8"), Ret: "0", Returned: true, HasRetval: true, DurationNs: 126000, HasDuration: true},
+		}},
 		// strace -p, Ctrl-C: the detach message inside the line, then the marker
 		{lines: []string{
 			`wait4(-1, strace: Process 7457 detached`,
