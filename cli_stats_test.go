@@ -21,9 +21,6 @@ import (
 	"github.com/stracectl/stracectl/tracer"
 )
 
-// corpusDir holds real strace captures with an oracle (strace -c's counts).
-const corpusDir = "../shared/corpus"
-
 // corpusOracle is the part of NAME.expect.json that stats must reproduce.
 type corpusOracle struct {
 	Calls  map[string]int64 `json:"calls"`

@@ -13,6 +13,10 @@ import (
 	"testing"
 )
 
+// corpusDir holds real strace captures, each with strace -c's counts of the
+// same run as an oracle (see its README.md).
+const corpusDir = "../shared/corpus"
+
 var (
 	// stracectlBin is the binary under test.
 	stracectlBin string
