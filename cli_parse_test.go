@@ -127,7 +127,7 @@ func TestParseUsageErrors(t *testing.T) {
 		})
 	}
 	missing := runStracectl(t, nil, "parse", "/no/such/trace")
-	if missing.code != 1 || !strings.Contains(string(missing.stderr), "cannot read strace output: open /no/such/trace: no such file or directory") {
+	if missing.code != 1 || !strings.Contains(string(missing.stderr), "cannot read input: open /no/such/trace: no such file or directory") {
 		t.Errorf("missing file: exit %d, stderr %q", missing.code, missing.stderr)
 	}
 }

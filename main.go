@@ -26,8 +26,6 @@ import (
 	"github.com/stracectl/stracectl/tracer"
 )
 
-// kongUsageStatus is the exit status kong gives a command-line mistake.
-const kongUsageStatus = 80
 
 // version is set at build time with -ldflags "-X main.version=..."; without
 // it the module version or VCS revision is used.
@@ -527,21 +525,22 @@ func main() {
 	debug.SetMemoryLimit(64 << 20)
 
 	var cli CLI
-	ctx := kong.Parse(&cli,
+	parser := kong.Must(&cli,
 		kong.Name("stracectl"),
 		kong.Description("Turn Linux system calls into a stream of events: JSON Lines or CSV, one per line, for jq, awk, databases and CI."),
-		kong.UsageOnError(),
 		kong.Vars{"version": versionString()},
-		kong.Exit(func(status int) {
-			// kong ends a command-line mistake with 80; ours is 2, as
-			// for other Unix tools and as diff documents.
-			if status == kongUsageStatus {
-				status = 2
-			}
-			os.Exit(status)
-		}),
 	)
-	err := ctx.Run(&Globals{Debug: cli.Debug})
+	ctx, err := parser.Parse(os.Args[1:])
+	if errors.Is(err, syscall.EPIPE) { // --help | head
+		os.Exit(0)
+	}
+	if err != nil {
+		// A command-line mistake: the message on stderr (stdout is for
+		// events), status 2 as for other Unix tools and as diff documents.
+		fmt.Fprintf(os.Stderr, "stracectl: %v (see: stracectl --help)\n", err)
+		os.Exit(2)
+	}
+	err = ctx.Run(&Globals{Debug: cli.Debug})
 	os.Exit(exitStatus(err))
 }
 

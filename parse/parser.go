@@ -73,7 +73,7 @@ type Parser struct {
 	splits []int    // reused by scanArgs
 
 	pending pendingCalls
-	cont    *pendingCall // a call line cut by program output, waiting for its rest
+	cont    *cutLine // a call line cut by program output, waiting for its rest
 
 	// With strace writing to stderr, pids appear as "[pid N]" only while
 	// several tasks live; live tracks them so that unprefixed lines can be
@@ -170,10 +170,15 @@ func (p *Parser) parseLine(dst []Event, s string) []Event {
 	if isBlank(s) {
 		return dst
 	}
-	if p.cont != nil && isContinuation(s) {
-		c := p.cont
+	if s[0] == 0xEF && strings.HasPrefix(s, "\uFEFF") {
+		s = s[len("\uFEFF"):] // a byte-order mark
+	}
+	if c := p.cont; c != nil && (c.byMessage || isContinuation(s)) {
 		p.cont = nil
-		return p.continueCall(dst, c, s)
+		if c.joins < maxJoins && len(c.args)+len(s) <= MaxLineBytes {
+			return p.continueCall(dst, c, s)
+		}
+		p.problemAt(c.line, "line cut before its end", c.raw)
 	}
 	var pre prefix
 	body, ok := p.parsePrefix(s, &pre)
@@ -185,12 +190,26 @@ func (p *Parser) parseLine(dst []Event, s string) []Event {
 		}
 	}
 	if isOtherOutput(s) {
-		p.stripAttachedMessage(s) // notes "strace: Process N attached"
+		p.stripStraceMessage(s) // notes "strace: Process N attached"
 		return dst
 	}
 	p.problem("not a strace line", s)
 	return dst
 }
+
+// cutLine is a call line that program output or a strace message cut
+// before its end (2>&1 captures), waiting for the line that continues it.
+type cutLine struct {
+	*pendingCall
+	joins int // continuation lines joined so far
+	// byMessage: strace's own "Process N attached" cut it; the next line is
+	// surely its rest, whatever it starts with.
+	byMessage bool
+}
+
+// maxJoins bounds the continuation lines joined into one call: a real call
+// is cut a few times at most, and each join rescans the text so far.
+const maxJoins = 16
 
 // prefix holds what precedes the call on a line: pid column and timestamps.
 type prefix struct {
@@ -236,7 +255,7 @@ func (p *Parser) parsePrefix(s string, pre *prefix) (string, bool) {
 			}
 			pre.pid = pid
 			if s[j] == '<' {
-				e := skipDecoration(s, j)
+				e, _ := skipDecoration(s, j)
 				if e == j+1 {
 					return s, false
 				}
@@ -391,9 +410,12 @@ func (p *Parser) parseBody(dst []Event, line, s string, pre *prefix) ([]Event, b
 		return p.parseExit(dst, line, s, pre)
 	case c == '<':
 		return p.parseResumed(dst, line, s, pre)
-	case c == '>' || c == '|' || c == '*' || c == '=':
+	case c == '>' || c == '|' || c == '*':
 		// -k stack frames and -e read=/write= dumps after a pid column
 		return dst, len(s) > 1 && s[1] == ' '
+	case c == '=':
+		// -e read=/write= of a vector: "= 2 buffers in vector 0"
+		return dst, strings.Contains(s, " buffers in vector ")
 	case isWordByte(c):
 		return p.parseCall(dst, line, s, pre)
 	}
@@ -442,7 +464,8 @@ func (p *Parser) parseCall(dst []Event, line, s string, pre *prefix) ([]Event, b
 	if p.cont != nil {
 		p.problemAt(p.cont.line, "line cut before its end", p.cont.raw)
 	}
-	p.cont = p.newPending(pre, name, p.stripAttachedMessage(s[i+1:]), line)
+	args, byMessage := p.stripStraceMessage(s[i+1:])
+	p.cont = &cutLine{pendingCall: p.newPending(pre, name, args, line), byMessage: byMessage}
 	p.cont.raw = strings.Clone(line)
 	return dst, true
 }
@@ -583,7 +606,7 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 	if opener == nil && isExec(name) {
 		// execve by a non-leader thread: the result comes under the
 		// leader's pid while the opener waits under the thread's.
-		opener = p.pending.takeName(name)
+		opener = p.pending.takeExec(name)
 	}
 	// "<... read resumed> <unfinished ...>) = ?": the task died in the call.
 	if strings.HasPrefix(rest, " <unfinished ...>") {
@@ -630,8 +653,8 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 	return dst, false
 }
 
-// continueCall joins a cut call line with the line that completes it.
-func (p *Parser) continueCall(dst []Event, c *pendingCall, s string) []Event {
+// continueCall joins a cut call line with the line that continues it.
+func (p *Parser) continueCall(dst []Event, c *cutLine, s string) []Event {
 	text := p.concat(c.args, s)
 	raw := c.raw
 	if p.opts.Raw {
@@ -653,8 +676,10 @@ func (p *Parser) continueCall(dst []Event, c *pendingCall, s string) []Event {
 	case argsDetached:
 		return p.emitUnreturned(dst, p.newPending(&pre, c.name, text[:end], raw))
 	}
-	c.args = strings.Clone(p.stripAttachedMessage(text))
-	c.raw = strings.Clone(raw)
+	args, byMessage := p.stripStraceMessage(text)
+	c.args, c.raw = strings.Clone(args), strings.Clone(raw)
+	c.joins++
+	c.byMessage = byMessage
 	p.cont = c
 	return dst
 }
@@ -672,26 +697,39 @@ func isContinuation(s string) bool {
 	return false
 }
 
-// stripAttachedMessage removes a trailing "/usr/bin/strace: Process N
-// attached" that strace wrote into the middle of a call line, noting the
-// new task.
-func (p *Parser) stripAttachedMessage(s string) string {
-	k := strings.LastIndex(s, "strace: Process ")
-	if k < 0 || !strings.HasSuffix(s, " attached") {
-		return s
+// stripStraceMessage removes a trailing "/usr/bin/strace: Process N
+// attached" (or "detached") that strace wrote into the middle of a call
+// line, noting the task; found reports that there was one.
+func (p *Parser) stripStraceMessage(s string) (rest string, found bool) {
+	const process = "strace: Process "
+	k := strings.LastIndex(s, process)
+	if k < 0 {
+		return s, false
 	}
-	pid, ok := parseUint(s[k+len("strace: Process ") : len(s)-len(" attached")])
+	tail := s[k+len(process):]
+	j := 0
+	for j < len(tail) && '0' <= tail[j] && tail[j] <= '9' {
+		j++
+	}
+	pid, ok := parseUint(tail[:j])
 	if !ok {
-		return s
+		return s, false
 	}
-	p.taskAttached(pid)
+	switch tail[j:] {
+	case " attached":
+		p.taskAttached(pid)
+	case " detached":
+		delete(p.live, pid)
+	default:
+		return s, false
+	}
 	start := k
-	for j := k - 1; j >= 0 && isPathByte(s[j]); j-- {
-		if s[j] == '/' {
-			start = j
+	for i := k - 1; i >= 0 && isPathByte(s[i]); i-- {
+		if s[i] == '/' {
+			start = i
 		}
 	}
-	return s[:start]
+	return s[:start], true
 }
 
 // taskAttached notes a task strace announced ("Process N attached").
@@ -793,8 +831,13 @@ func (p *Parser) parseExit(dst []Event, line, s string, pre *prefix) ([]Event, b
 // not events: its own messages, -k stack frames, -e read=/write= dumps,
 // personality changes and the -c summary table.
 func isOtherOutput(s string) bool {
-	if len(s) > 2 && s[0] == ' ' && s[2] == ' ' && (s[1] == '>' || s[1] == '|' || s[1] == '*' || s[1] == '=') {
-		return true
+	if len(s) > 2 && s[0] == ' ' && s[2] == ' ' {
+		switch s[1] {
+		case '>', '|', '*': // -k frames, -e read=/write= dumps
+			return true
+		case '=':
+			return strings.Contains(s, " buffers in vector ")
+		}
 	}
 	if strings.HasPrefix(s, " VCPU:") { // -e kvm=vcpu
 		return true

@@ -29,6 +29,9 @@ type pendingCalls struct {
 	order []*pendingCall // oldest first; entries marked done are skipped
 	head  int
 	bytes int
+	// execs are the waiting execve/execveat calls, oldest first, entries
+	// marked done skipped: takeName looks only here.
+	execs []*pendingCall
 }
 
 func newPendingCalls() pendingCalls {
@@ -45,6 +48,9 @@ func (s *pendingCalls) add(c *pendingCall) (displaced *pendingCall) {
 	s.byPid[c.pid] = c
 	s.compact()
 	s.order = append(s.order, c)
+	if isExec(c.name) {
+		s.execs = append(s.execs, c)
+	}
 	s.bytes += c.size()
 	return displaced
 }
@@ -69,15 +75,23 @@ func (s *pendingCalls) take(pid int64, name string, unprefixedToo bool) *pending
 	return c
 }
 
-// takeName removes and returns the most recent waiting call named name,
-// whatever its task: the opener of an execve that a non-leader thread made,
-// whose result strace prints under the leader's pid.
-func (s *pendingCalls) takeName(name string) *pendingCall {
-	for i := len(s.order) - 1; i >= s.head; i-- {
-		if c := s.order[i]; !c.done && c.name == name {
-			s.remove(c)
-			return c
+// takeExec removes and returns the most recent waiting execve or execveat
+// named name, whatever its task: the opener of an exec that a non-leader
+// thread made, whose result strace prints under the leader's pid.
+func (s *pendingCalls) takeExec(name string) *pendingCall {
+	for len(s.execs) > 0 {
+		c := s.execs[len(s.execs)-1]
+		if c.done {
+			s.execs[len(s.execs)-1] = nil
+			s.execs = s.execs[:len(s.execs)-1]
+			continue
 		}
+		if c.name != name {
+			return nil
+		}
+		s.execs = s.execs[:len(s.execs)-1]
+		s.remove(c)
+		return c
 	}
 	return nil
 }
@@ -140,6 +154,14 @@ func (s *pendingCalls) compact() {
 	}
 	clear(s.order[len(kept):])
 	s.order, s.head = kept, 0
+	execs := s.execs[:0]
+	for _, c := range s.execs {
+		if !c.done {
+			execs = append(execs, c)
+		}
+	}
+	clear(s.execs[len(execs):])
+	s.execs = execs
 }
 
 // newPending copies what a waiting call needs out of the input block, into

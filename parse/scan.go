@@ -56,6 +56,7 @@ func isWordByte(c byte) bool {
 func scanArgs(s string, i int, splits []int) (end int, how argsEnd, out []int) {
 	depth := 0
 	n := len(s)
+	decorations := true // false once one failed to close: '<' is then text
 	for i < n {
 		// Most bytes are ordinary: skip them eight at a time.
 		for i+8 <= n {
@@ -117,7 +118,13 @@ func scanArgs(s string, i int, splits []int) (end int, how argsEnd, out []int) {
 				i++
 				continue
 			}
-			i = skipDecoration(s, i)
+			if !decorations {
+				i++
+				continue
+			}
+			var unclosed bool
+			i, unclosed = skipDecoration(s, i)
+			decorations = !unclosed
 		}
 	}
 	return n, argsOpen, splits
@@ -205,8 +212,11 @@ func skipChar(s string, i int) int {
 }
 
 // skipDecoration returns the index after a -y/-yy/-Y decoration that starts
-// at s[i] (a '<'), or i+1 when the '<' is not one (a shift "1<<16", a
-// comparison, or a '<' with nothing to close it).
+// at s[i] (a '<'), or i+1 when the '<' is not one: a shift "1<<16", a
+// comparison, or a '<' with nothing to close it. unclosed reports that last
+// case, after which the caller treats every later '<' of the line as text:
+// a real decoration always closes, and giving up once keeps garbage such as
+// "a<a<a<..." linear instead of searching the rest of the line at each '<'.
 //
 // Decorations are not bracket-balanced. Inside a path, < > " \ are escaped,
 // so the first raw '>' closes it, except that -yy may nest a device
@@ -214,30 +224,30 @@ func skipChar(s string, i int) int {
 // a raw "->" inside its brackets: "<TCP:[127.0.0.1:1->127.0.0.1:2]>".
 // Anything else (a -Y command name such as "<foo\33[2Jbar>") ends at the
 // first '>'.
-func skipDecoration(s string, i int) int {
+func skipDecoration(s string, i int) (next int, unclosed bool) {
 	n := len(s)
 	if i == 0 || !isWordByte(s[i-1]) || i+1 >= n || s[i+1] == '<' || s[i-1] == '<' {
-		return i + 1
+		return i + 1, false
 	}
 	j := i + 1
 	if s[j] == '/' {
 		for j < n {
 			k := strings.IndexAny(s[j:], "<>")
 			if k < 0 {
-				return i + 1
+				break
 			}
 			j += k
 			if s[j] == '>' {
-				return j + 1
+				return j + 1, false
 			}
 			// a nested device decoration: skip to its own '>'
 			k = strings.IndexByte(s[j+1:], '>')
 			if k < 0 {
-				return i + 1
+				break
 			}
 			j += 1 + k + 1
 		}
-		return i + 1
+		return i + 1, true
 	}
 	if k := kindBracket(s[j:]); k > 0 {
 		j += k // at the '['
@@ -250,23 +260,23 @@ func skipDecoration(s string, i int) int {
 				depth--
 				if depth == 0 {
 					if j+1 < n && s[j+1] == '>' {
-						return j + 2
+						return j + 2, false
 					}
 					// "[...]" followed by more text: finish at the next '>'
 					if m := strings.IndexByte(s[j+1:], '>'); m >= 0 {
-						return j + 1 + m + 1
+						return j + 1 + m + 1, false
 					}
-					return i + 1
+					return i + 1, true
 				}
 			}
 		}
-		return i + 1
+		return i + 1, true
 	}
 	k := strings.IndexByte(s[j:], '>')
 	if k < 0 {
-		return i + 1
+		return i + 1, true
 	}
-	return j + k + 1
+	return j + k + 1, false
 }
 
 // kindBracket returns the offset of the '[' when s starts with "NAME:[" as in
@@ -306,12 +316,18 @@ func parseResult(s string) (r result, ok bool) {
 	// The value: up to the first space, with decorations (which may hold
 	// spaces: "3</tmp/a b>") taken whole.
 	i := 0
+	decorations := true
 	for i < len(s) && s[i] != ' ' {
-		if s[i] == '<' {
-			i = skipDecoration(s, i)
+		if s[i] == '<' && decorations {
+			var unclosed bool
+			i, unclosed = skipDecoration(s, i)
+			decorations = !unclosed
 			continue
 		}
 		i++
+	}
+	if i == 0 {
+		return r, false // "=  ENOENT": no value
 	}
 	r.ret = s[:i]
 	r.retval, r.okRetval = parseRetval(r.ret)
