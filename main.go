@@ -26,7 +26,6 @@ import (
 	"github.com/stracectl/stracectl/tracer"
 )
 
-
 // version is set at build time with -ldflags "-X main.version=..."; without
 // it the module version or VCS revision is used.
 var version = ""
