@@ -1,0 +1,666 @@
+// Command gen-syscalls writes the eBPF decoder's generated tables in tracer/:
+// the syscall names of amd64 and arm64 with strace's argument counts and
+// classes, the errno names and messages, and the strace class names that -e
+// accepts. Nothing in them is typed by hand; each comes from the source that
+// defines it:
+//
+//   - syscall numbers and names: the kernel UAPI headers of linux-libc-dev
+//     (asm/unistd_64.h for amd64; asm-generic/unistd.h, with the
+//     __ARCH_WANT_* switches of arm64's asm/unistd.h, for arm64), read through
+//     the C preprocessor;
+//   - argument counts and classes (TD, TF, TN, TP, ... behind %desc, %file,
+//     %net, %process ...): strace's own syscallent tables, sysent.h and
+//     basic_filters.c, from the strace source package of the installed strace
+//     (apt-get source, with a private apt state so the system is untouched),
+//     so that -e %file selects exactly what strace would select;
+//   - errno names: the UAPI headers asm-generic/errno-base.h and errno.h, plus
+//     strace's errnoent.h for the kernel-internal codes (ERESTARTSYS ...)
+//     that no UAPI header defines;
+//   - errno messages: the C library's strerror, which is what strace prints,
+//     except the four ERESTART* texts that strace writes itself (taken from
+//     its syscall.c).
+//
+// Run it from the repository root when the kernel headers or strace change:
+//
+//	go run ./scripts/gen-syscalls            # fetches the strace source with apt-get
+//	go run ./scripts/gen-syscalls -strace-src /path/to/strace-6.1
+//
+// It needs gcc (for cpp and strerror) and, without -strace-src, apt-get.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"go/format"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("gen-syscalls: ")
+	straceSrc := flag.String("strace-src", "", "unpacked strace source tree (default: fetch the installed version's source with apt-get source)")
+	include := flag.String("include", "/usr/include", "kernel UAPI headers (from linux-libc-dev)")
+	out := flag.String("out", "tracer", "directory the generated Go files are written to")
+	flag.Parse()
+
+	src := *straceSrc
+	if src == "" {
+		tmp, err := os.MkdirTemp("", "gen-syscalls-")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(tmp)
+		if src, err = fetchStraceSource(tmp); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := generate(src, *include, *out); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// provenance names the versions the tables were generated from.
+type provenance struct {
+	strace, headers string
+}
+
+func (p provenance) String() string {
+	return "strace " + p.strace + " source and linux-libc-dev " + p.headers
+}
+
+func generate(src, include, out string) error {
+	prov := provenance{strace: straceVersion(src), headers: packageVersion("linux-libc-dev")}
+
+	flags, err := parseTraceFlags(filepath.Join(src, "src/sysent.h"))
+	if err != nil {
+		return err
+	}
+	shorthands, err := parseShorthands(filepath.Join(src, "src/sysent_shorthand_defs.h"))
+	if err != nil {
+		return err
+	}
+	classes, err := parseClassNames(filepath.Join(src, "src/basic_filters.c"))
+	if err != nil {
+		return err
+	}
+	if err := writeClasses(filepath.Join(out, "straceclasses.go"), prov, flags, classes); err != nil {
+		return err
+	}
+	classFlags := map[string]bool{} // the TRACE_* flags that some class name selects
+	for _, c := range classes {
+		classFlags[c.flag] = true
+	}
+
+	arches := []struct {
+		goarch   string
+		uapi     string   // header to preprocess
+		defines  []string // the arch's __ARCH_WANT_* switches
+		syscallT []string // strace tables, in include order
+	}{
+		{
+			goarch:   "amd64",
+			uapi:     filepath.Join(include, "x86_64-linux-gnu/asm/unistd_64.h"),
+			syscallT: []string{"src/linux/x86_64/syscallent.h", "src/linux/generic/syscallent-common.h"},
+		},
+		{
+			goarch: "arm64",
+			uapi:   filepath.Join(include, "asm-generic/unistd.h"),
+			// arch/arm64/include/uapi/asm/unistd.h sets these before
+			// including asm-generic/unistd.h.
+			defines: []string{"__ARCH_WANT_RENAMEAT", "__ARCH_WANT_NEW_STAT", "__ARCH_WANT_SET_GET_RLIMIT",
+				"__ARCH_WANT_TIME32_SYSCALLS", "__ARCH_WANT_SYS_CLONE3", "__ARCH_WANT_MEMFD_SECRET"},
+			syscallT: []string{"src/linux/64/syscallent.h", "src/linux/generic/syscallent-common.h"},
+		},
+	}
+	for _, a := range arches {
+		kernel, err := uapiSyscalls(a.uapi, a.defines)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.goarch, err)
+		}
+		strace := map[int]straceEntry{}
+		for _, t := range a.syscallT {
+			if err := parseSyscallent(filepath.Join(src, t), strace); err != nil {
+				return fmt.Errorf("%s: %w", a.goarch, err)
+			}
+		}
+		table, err := mergeSyscalls(kernel, strace, shorthands, classFlags)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.goarch, err)
+		}
+		if err := writeSyscalls(filepath.Join(out, "syscalls_"+a.goarch+".go"), prov, a.goarch, table); err != nil {
+			return err
+		}
+	}
+
+	errnos, err := errnoTable(include, src)
+	if err != nil {
+		return err
+	}
+	return writeErrnos(filepath.Join(out, "errnos.go"), prov, errnos)
+}
+
+// fetchStraceSource downloads and unpacks the source package of the
+// installed strace (or the candidate version when none is installed) into
+// dir, using a private apt state so that the system's sources are untouched.
+func fetchStraceSource(dir string) (string, error) {
+	suite := "bookworm"
+	if b, err := os.ReadFile("/etc/os-release"); err == nil {
+		if m := regexp.MustCompile(`(?m)^VERSION_CODENAME=(\w+)`).FindSubmatch(b); m != nil {
+			suite = string(m[1])
+		}
+	}
+	for _, d := range []string{"lists/partial", "cache/archives/partial", "src"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return "", err
+		}
+	}
+	list := filepath.Join(dir, "sources.list")
+	line := "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian " + suite + " main\n"
+	if err := os.WriteFile(list, []byte(line), 0o644); err != nil {
+		return "", err
+	}
+	opts := []string{
+		"-o", "Dir::Etc::SourceList=" + list,
+		"-o", "Dir::Etc::SourceParts=" + filepath.Join(dir, "none"),
+		"-o", "Dir::State::Lists=" + filepath.Join(dir, "lists"),
+		"-o", "Dir::Cache=" + filepath.Join(dir, "cache"),
+	}
+	pkg := "strace"
+	if v := packageVersion("strace"); v != "" {
+		pkg += "=" + v
+	}
+	if err := run(dir, "apt-get", append(opts, "-q", "update")...); err != nil {
+		return "", fmt.Errorf("apt-get update (deb-src %s): %w", suite, err)
+	}
+	srcDir := filepath.Join(dir, "src")
+	if err := run(srcDir, "apt-get", append(opts, "-q", "source", "--download-only", pkg)...); err != nil {
+		return "", fmt.Errorf("apt-get source %s: %w — or pass -strace-src with an unpacked strace source tree", pkg, err)
+	}
+	tarballs, _ := filepath.Glob(filepath.Join(srcDir, "strace_*.orig.tar.*"))
+	if len(tarballs) != 1 {
+		return "", fmt.Errorf("expected one strace orig tarball in %s, found %d", srcDir, len(tarballs))
+	}
+	if err := run(srcDir, "tar", "xf", tarballs[0]); err != nil {
+		return "", err
+	}
+	trees, _ := filepath.Glob(filepath.Join(srcDir, "strace-*"))
+	for _, t := range trees {
+		if fi, err := os.Stat(t); err == nil && fi.IsDir() {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("no strace-* directory after unpacking %s", tarballs[0])
+}
+
+func run(dir, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Stdout = os.Stderr
+	cmd.Stderr = os.Stderr
+	return cmd.Run()
+}
+
+// packageVersion returns the installed version of a Debian package, "" when
+// it is not installed.
+func packageVersion(pkg string) string {
+	out, err := exec.Command("dpkg-query", "-W", "-f=${Version}", pkg).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func straceVersion(src string) string {
+	if b, err := os.ReadFile(filepath.Join(src, ".tarball-version")); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	return filepath.Base(src)
+}
+
+// straceEntry is one row of a strace syscallent table.
+type straceEntry struct {
+	nargs int
+	flags []string // shorthands: TD, TF, ...
+	name  string
+}
+
+var syscallentRow = regexp.MustCompile(`^\[\s*(?:BASE_NR\s*\+\s*)?(\d+)\]\s*=\s*\{\s*(\d+|MA),\s*([^,]*),\s*SEN\(\w+\),\s*"(\w+)"\s*\}`)
+
+// parseSyscallent reads the rows of a strace syscallent.h into into. Rows
+// are `[N] = { nargs, FLAGS, SEN(func), "name" },`; #include lines are
+// followed by the caller, which lists every table.
+func parseSyscallent(path string, into map[int]straceEntry) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	rows := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		m := syscallentRow.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		nr, _ := strconv.Atoi(m[1])
+		nargs := 6
+		if m[2] != "MA" {
+			nargs, _ = strconv.Atoi(m[2])
+		}
+		var flags []string
+		for _, f := range strings.Split(m[3], "|") {
+			if f = strings.TrimSpace(f); f != "" && f != "0" {
+				flags = append(flags, f)
+			}
+		}
+		into[nr] = straceEntry{nargs: nargs, flags: flags, name: m[4]}
+		rows++
+	}
+	if rows == 0 {
+		return fmt.Errorf("%s: no syscallent rows found", path)
+	}
+	return nil
+}
+
+// parseTraceFlags reads the TRACE_* bit values of strace's sysent.h.
+func parseTraceFlags(path string) (map[string]uint64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	flags := map[string]uint64{}
+	for _, m := range regexp.MustCompile(`(?m)^#\s*define\s+(TRACE_\w+)\s+(0[0-7]*)`).FindAllStringSubmatch(string(b), -1) {
+		v, err := strconv.ParseUint(m[2], 8, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", path, m[1], err)
+		}
+		flags[m[1]] = v
+	}
+	if len(flags) == 0 {
+		return nil, fmt.Errorf("%s: no TRACE_* flags found", path)
+	}
+	return flags, nil
+}
+
+// parseShorthands maps syscallent's shorthands (TD) to flag names
+// (TRACE_DESC), from the non-test half of sysent_shorthand_defs.h.
+func parseShorthands(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s := string(b)
+	if i := strings.Index(s, "#else"); i >= 0 {
+		s = s[i:]
+	}
+	m := map[string]string{}
+	for _, d := range regexp.MustCompile(`(?m)^#\s*define\s+(\w+)\s+(\w+)\s*$`).FindAllStringSubmatch(s, -1) {
+		m[d[1]] = d[2]
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("%s: no shorthands found", path)
+	}
+	return m, nil
+}
+
+// className is one name -e accepts for a class of syscalls.
+type className struct {
+	name string
+	flag string // TRACE_* name; "" for "all"
+}
+
+// parseClassNames reads the class names of strace's -e trace= (the
+// syscall_class table of basic_filters.c).
+func parseClassNames(path string) ([]className, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var names []className
+	for _, m := range regexp.MustCompile(`\{\s*(TRACE_\w+|0),\s*"([^"]+)"\s*\}`).FindAllStringSubmatch(string(b), -1) {
+		flag := m[1]
+		if flag == "0" {
+			flag = ""
+		}
+		names = append(names, className{name: m[2], flag: flag})
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s: no syscall class names found", path)
+	}
+	return names, nil
+}
+
+var defineRow = regexp.MustCompile(`^#define\s+(\w+)\s+(\w+)\s*$`)
+
+// uapiSyscalls returns the __NR_* numbers of a UAPI header, preprocessed
+// with defines, resolving one macro to another (__NR_fcntl ->
+// __NR3264_fcntl -> 25).
+func uapiSyscalls(header string, defines []string) (map[int]string, error) {
+	var prog bytes.Buffer
+	for _, d := range defines {
+		prog.WriteString("#define " + d + "\n")
+	}
+	prog.WriteString("#include \"" + header + "\"\n")
+	cmd := exec.Command("gcc", "-E", "-dM", "-x", "c", "-")
+	cmd.Stdin = &prog
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("preprocessing %s: %w (is gcc installed? apt install gcc)", header, err)
+	}
+	macros := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if m := defineRow.FindStringSubmatch(line); m != nil {
+			macros[m[1]] = m[2]
+		}
+	}
+	nrs := map[int]string{}
+	for name, v := range macros {
+		if !strings.HasPrefix(name, "__NR_") {
+			continue
+		}
+		for i := 0; i < 8; i++ {
+			if next, ok := macros[v]; ok {
+				v = next
+			}
+		}
+		nr, err := strconv.Atoi(v)
+		if err != nil {
+			continue
+		}
+		name = strings.TrimPrefix(name, "__NR_")
+		// Markers, not calls: the end of the table and the start of
+		// the arch-specific block.
+		if name == "syscalls" || name == "arch_specific_syscall" {
+			continue
+		}
+		if old, dup := nrs[nr]; dup {
+			return nil, fmt.Errorf("%s: __NR_%s and __NR_%s are both %d", header, old, name, nr)
+		}
+		nrs[nr] = name
+	}
+	if len(nrs) < 200 {
+		return nil, fmt.Errorf("%s: only %d syscalls found", header, len(nrs))
+	}
+	return nrs, nil
+}
+
+// syscallRow is one generated table row.
+type syscallRow struct {
+	nr      int
+	name    string
+	nargs   int
+	classes []string // Go class constant names
+}
+
+// mergeSyscalls joins the kernel's numbers with strace's argument counts and
+// classes. A number both know must have the same name in both; one only
+// the kernel knows gets 6 arguments and no class (strace's own rule for
+// calls it cannot decode).
+func mergeSyscalls(kernel map[int]string, strace map[int]straceEntry, shorthands map[string]string, classFlags map[string]bool) ([]syscallRow, error) {
+	var rows []syscallRow
+	nrs := map[int]bool{}
+	for nr := range kernel {
+		nrs[nr] = true
+	}
+	for nr := range strace {
+		nrs[nr] = true
+	}
+	for nr := range nrs {
+		kname, inKernel := kernel[nr]
+		e, inStrace := strace[nr]
+		if inKernel && inStrace && kname != e.name {
+			return nil, fmt.Errorf("syscall %d is %q in the kernel headers but %q in strace", nr, kname, e.name)
+		}
+		row := syscallRow{nr: nr, name: kname, nargs: 6}
+		if inStrace {
+			row.name, row.nargs = e.name, e.nargs
+			for _, f := range e.flags {
+				flag, ok := shorthands[f]
+				if !ok {
+					return nil, fmt.Errorf("syscall %s: unknown flag %s", e.name, f)
+				}
+				if classFlags[flag] {
+					row.classes = append(row.classes, goClassName(flag))
+				}
+			}
+		}
+		rows = append(rows, row)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].nr < rows[j].nr })
+	return rows, nil
+}
+
+// goClassName turns TRACE_STAT_LIKE into classStatLike.
+func goClassName(flag string) string {
+	var b strings.Builder
+	b.WriteString("class")
+	for _, part := range strings.Split(strings.TrimPrefix(flag, "TRACE_"), "_") {
+		b.WriteString(part[:1] + strings.ToLower(part[1:]))
+	}
+	return b.String()
+}
+
+func writeGo(path string, src []byte) error {
+	formatted, err := format.Source(src)
+	if err != nil {
+		return fmt.Errorf("%s: generated code does not parse: %w", path, err)
+	}
+	return os.WriteFile(path, formatted, 0o644)
+}
+
+func header(b *bytes.Buffer, prov provenance) {
+	fmt.Fprintf(b, "// Code generated by scripts/gen-syscalls from %s. DO NOT EDIT.\n\npackage tracer\n\n", prov)
+}
+
+func writeClasses(path string, prov provenance, flags map[string]uint64, names []className) error {
+	var b bytes.Buffer
+	header(&b, prov)
+	used := map[string]bool{}
+	for _, n := range names {
+		if n.flag != "" {
+			used[n.flag] = true
+		}
+	}
+	var list []string
+	for f := range used {
+		if _, ok := flags[f]; !ok {
+			return fmt.Errorf("class flag %s is not defined in sysent.h", f)
+		}
+		list = append(list, f)
+	}
+	sort.Slice(list, func(i, j int) bool { return flags[list[i]] < flags[list[j]] })
+	b.WriteString("// The classes of strace's sysent.h that -e accepts, with strace's bit values.\nconst (\n")
+	for _, f := range list {
+		fmt.Fprintf(&b, "\t%s syscallClass = 0o%o // %s\n", goClassName(f), flags[f], f)
+	}
+	b.WriteString(")\n\n")
+	b.WriteString("// classNames are the class names of strace's -e trace= (matched ignoring case);\n" +
+		"// a call is in a class when it has every bit of it, so \"all\" (0) holds every call.\n")
+	b.WriteString("var classNames = [...]struct {\n\tname  string\n\tclass syscallClass\n}{\n")
+	for _, n := range names {
+		c := "0"
+		if n.flag != "" {
+			c = goClassName(n.flag)
+		}
+		fmt.Fprintf(&b, "\t{%q, %s},\n", n.name, c)
+	}
+	b.WriteString("}\n")
+	return writeGo(path, b.Bytes())
+}
+
+func writeSyscalls(path string, prov provenance, goarch string, rows []syscallRow) error {
+	var b bytes.Buffer
+	header(&b, prov)
+	fmt.Fprintf(&b, "// syscallTable is indexed by %s syscall number: strace's name, its argument\n"+
+		"// count and classes. Numbers without a row are unknown (syscall_0x...).\n", goarch)
+	b.WriteString("var syscallTable = [...]syscallEntry{\n")
+	for _, r := range rows {
+		classes := "0"
+		if len(r.classes) > 0 {
+			classes = strings.Join(r.classes, " | ")
+		}
+		fmt.Fprintf(&b, "\t%d: {%q, %d, %s},\n", r.nr, r.name, r.nargs, classes)
+	}
+	b.WriteString("}\n")
+	return writeGo(path, b.Bytes())
+}
+
+// errnoRow is one errno: its name and strace's text for it.
+type errnoRow struct {
+	nr       int
+	name     string
+	message  string
+	restarts bool // an ERESTART* code strace prints as "= ? NAME (text)"
+}
+
+var errnoDefine = regexp.MustCompile(`(?m)^#define\s+(E\w+)\s+(\d+)\b`)
+
+// errnoTable builds the errno names from the UAPI headers (plus strace's
+// errnoent.h for the kernel-internal codes from 512 on, which no UAPI header
+// has), checks that strace names every code alike, and takes the messages
+// from strerror, or from strace itself for ERESTART*.
+func errnoTable(include, src string) ([]errnoRow, error) {
+	names := map[int]string{}
+	for _, h := range []string{"asm-generic/errno-base.h", "asm-generic/errno.h"} {
+		b, err := os.ReadFile(filepath.Join(include, h))
+		if err != nil {
+			return nil, fmt.Errorf("%w (install linux-libc-dev)", err)
+		}
+		for _, m := range errnoDefine.FindAllStringSubmatch(string(b), -1) {
+			nr, _ := strconv.Atoi(m[2])
+			if _, dup := names[nr]; !dup { // aliases (EDEADLOCK) are defined by name, not number
+				names[nr] = m[1]
+			}
+		}
+	}
+	straceNames, err := parseErrnoent(filepath.Join(src, "src/linux/generic/errnoent.h"))
+	if err != nil {
+		return nil, err
+	}
+	for nr, sname := range straceNames {
+		if kname, ok := names[nr]; ok {
+			if kname != sname {
+				return nil, fmt.Errorf("errno %d is %s in the UAPI headers but %s in strace", nr, kname, sname)
+			}
+			continue
+		}
+		if nr < 512 {
+			return nil, fmt.Errorf("errno %d (%s) is in strace but not in the UAPI headers", nr, sname)
+		}
+		names[nr] = sname
+	}
+	restart, err := restartMessages(filepath.Join(src, "src/syscall.c"))
+	if err != nil {
+		return nil, err
+	}
+	max := 0
+	for nr := range names {
+		if nr > max {
+			max = nr
+		}
+	}
+	messages, err := strerrors(max)
+	if err != nil {
+		return nil, err
+	}
+	var rows []errnoRow
+	for nr, name := range names {
+		row := errnoRow{nr: nr, name: name, message: messages[nr]}
+		if msg, ok := restart[name]; ok {
+			row.message, row.restarts = msg, true
+		}
+		rows = append(rows, row)
+	}
+	if len(restart) != 4 {
+		return nil, fmt.Errorf("expected the 4 ERESTART* texts in strace's syscall.c, found %d", len(restart))
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].nr < rows[j].nr })
+	return rows, nil
+}
+
+func parseErrnoent(path string) (map[int]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int]string{}
+	for _, m := range regexp.MustCompile(`(?m)^\[\s*(\d+)\]\s*=\s*"(\w+)"`).FindAllStringSubmatch(string(b), -1) {
+		nr, _ := strconv.Atoi(m[1])
+		names[nr] = m[2]
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s: no errno names found", path)
+	}
+	return names, nil
+}
+
+// restartMessages extracts strace's "= ? ERESTARTSYS (To be restarted if
+// SA_RESTART is set)" texts.
+func restartMessages(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	msgs := map[string]string{}
+	for _, m := range regexp.MustCompile(`"= \? (ERESTART\w+) \(([^"]*)\)"`).FindAllStringSubmatch(string(b), -1) {
+		msgs[m[1]] = m[2]
+	}
+	return msgs, nil
+}
+
+// strerrors runs the C library's strerror for 0..max in the C locale.
+func strerrors(max int) (map[int]string, error) {
+	dir, err := os.MkdirTemp("", "strerror-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	prog := `#include <stdio.h>
+#include <string.h>
+int main(void) { for (int i = 0; i <= ` + strconv.Itoa(max) + `; i++) printf("%d\t%s\n", i, strerror(i)); return 0; }
+`
+	if err := os.WriteFile(filepath.Join(dir, "strerror.c"), []byte(prog), 0o644); err != nil {
+		return nil, err
+	}
+	bin := filepath.Join(dir, "strerror")
+	if err := run(dir, "gcc", "-o", bin, "strerror.c"); err != nil {
+		return nil, fmt.Errorf("compiling the strerror helper: %w (apt install gcc)", err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, err
+	}
+	msgs := map[int]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		nr, msg, ok := strings.Cut(line, "\t")
+		if !ok {
+			return nil, errors.New("strerror helper: bad line " + strconv.Quote(line))
+		}
+		n, _ := strconv.Atoi(nr)
+		msgs[n] = msg
+	}
+	return msgs, nil
+}
+
+func writeErrnos(path string, prov provenance, rows []errnoRow) error {
+	var b bytes.Buffer
+	header(&b, prov)
+	b.WriteString("// errnoTable is indexed by errno: its name and the text strace prints for it\n" +
+		"// (strerror's, or strace's own for the ERESTART* codes, which it prints as \"= ?\").\n")
+	b.WriteString("var errnoTable = [...]errnoEntry{\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "\t%d: {%q, %q, %t},\n", r.nr, r.name, r.message, r.restarts)
+	}
+	b.WriteString("}\n")
+	return writeGo(path, b.Bytes())
+}
