@@ -329,17 +329,23 @@ static __always_inline void reread_faulted(struct task_state *st)
 	st->rec.data_len = off;
 }
 
-// on_exit completes the call begun at entry and writes it out.
-static __always_inline void on_exit(struct task_state *st, long ret)
+// SIGKILL_BIT is SIGKILL in a task's pending signal set.
+#define SIGKILL_BIT (1ULL << (9 - 1))
+
+// on_exit completes the call begun at entry and writes it out. A call that
+// SIGKILL cut short never returns to the task (strace prints "= ?"): it is
+// written without a return value. pending is the task's pending signals.
+static __always_inline void on_exit(struct task_state *st, long ret, __u64 pending)
 {
 	if (!(st->flags & TASK_IN_CALL))
 		return;
 	st->flags &= ~TASK_IN_CALL;
-	if (failed_only && !(ret < 0 && ret >= -4095))
+	bool killed = pending & SIGKILL_BIT;
+	if (failed_only && (killed || !(ret < 0 && ret >= -4095)))
 		return;
 	st->rec.ret = ret;
 	st->rec.duration_ns = bpf_ktime_get_ns() - st->rec.time_ns;
-	st->rec.flags = RECORD_RETURNED;
+	st->rec.flags = killed ? 0 : RECORD_RETURNED;
 	if (st->rec.cap_flags[0] & FAULTED || st->rec.cap_flags[1] & FAULTED)
 		reread_faulted(st);
 	fill_task(st);
@@ -370,9 +376,10 @@ int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(exit_btf, struct pt_regs *regs, long ret)
 {
-	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (st)
-		on_exit(st, ret);
+		on_exit(st, ret, task->pending.signal.sig[0]);
 	return 0;
 }
 
@@ -463,9 +470,10 @@ int BPF_PROG(enter_raw, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(exit_raw, struct pt_regs *regs, long ret)
 {
-	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (st)
-		on_exit(st, ret);
+		on_exit(st, ret, BPF_CORE_READ(task, pending.signal.sig[0]));
 	return 0;
 }
 
@@ -498,9 +506,10 @@ int enter_tp(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/raw_syscalls/sys_exit")
 int exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (st)
-		on_exit(st, ctx->ret);
+		on_exit(st, ctx->ret, BPF_CORE_READ(task, pending.signal.sig[0]));
 	return 0;
 }
 

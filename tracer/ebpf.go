@@ -325,11 +325,18 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 	if err != nil {
 		return 0, err
 	}
+	defer release.Close()
+	upRead, up, err := os.Pipe()
+	if err != nil {
+		ready.Close()
+		return 0, err
+	}
+	defer upRead.Close()
 	cmd := &exec.Cmd{
 		Path:        self,
 		Args:        append([]string{"stracectl-shim", path}, argv...),
 		Env:         append(os.Environ(), shimEnv+"=1"),
-		ExtraFiles:  []*os.File{ready},
+		ExtraFiles:  []*os.File{ready, up},
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}
 	if b.opts.Stdin != nil {
@@ -344,24 +351,28 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 	r, err := newRingReader(b)
 	if err != nil {
 		ready.Close()
-		release.Close()
+		up.Close()
 		return 0, err
 	}
 	defer r.close()
 	err = cmd.Start()
 	ready.Close()
+	up.Close()
 	if err != nil {
-		release.Close()
 		return 0, fmt.Errorf("cannot start %s: %w", argv[0], err)
 	}
 	pid := cmd.Process.Pid
+	var buf [1]byte
+	if _, err := upRead.Read(buf[:]); err != nil {
+		cmd.Wait()
+		return 0, fmt.Errorf("cannot start %s: stracectl did not start again as its launcher (%v)", argv[0], err)
+	}
 	if err := b.seedProcess(pid, taskPreExec); err != nil {
-		release.Close()
 		syscall.Kill(-pid, syscall.SIGKILL)
 		cmd.Wait()
 		return 0, fmt.Errorf("cannot trace %s: %w", argv[0], err)
 	}
-	release.Write([]byte{1})
+	release.Write(buf[:])
 	release.Close()
 
 	exited := make(chan struct{})

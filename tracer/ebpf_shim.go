@@ -23,9 +23,15 @@ func init() {
 	os.Exit(runShim(os.Args))
 }
 
-// shimReadyFd is the pipe the tracer writes one byte to when it is ready;
-// it closes it without writing when it failed.
-const shimReadyFd = 3
+// The shim and the tracer talk over two pipes. The shim writes a byte to
+// shimUpFd once it runs (its own execve of stracectl is over, so only the
+// command's execve will end the pre-exec state the tracer then gives it);
+// the tracer writes a byte to shimReadyFd when the shim is in the traced
+// tree, or closes it without writing when it failed.
+const (
+	shimReadyFd = 3
+	shimUpFd    = 4
+)
 
 // runShim waits for the tracer and execve's the command; it returns only
 // with the exit status for a failure.
@@ -34,7 +40,9 @@ func runShim(args []string) int {
 		fmt.Fprintln(os.Stderr, "stracectl: internal error: the shim needs a path and a command")
 		return 1
 	}
-	var b [1]byte
+	b := [1]byte{1}
+	syscall.Write(shimUpFd, b[:])
+	syscall.Close(shimUpFd)
 	n, err := syscall.Read(shimReadyFd, b[:])
 	for errors.Is(err, syscall.EINTR) {
 		n, err = syscall.Read(shimReadyFd, b[:])
