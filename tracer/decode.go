@@ -74,6 +74,13 @@ type errnoEntry struct {
 	restarts bool   // an ERESTART* code: strace prints "= ? NAME (message)"
 }
 
+// xlat is a table of names for values or flags, in strace's printing order
+// (generated from strace's xlat/*.in with each arch's values).
+type xlat []struct {
+	value uint64
+	name  string
+}
+
 // captures returns what the eBPF program must read from user memory for
 // call nr: nil for calls with no strings, at most maxCaptures slots in all.
 func captures(nr uint32) []capture {
@@ -304,6 +311,11 @@ func (d *decoder) decodeArgs(cd *callDecoder, c *rawCall) []string {
 		case argArgv:
 			args = append(args, d.argvArg(v, c.Caps[slot:]))
 			slot = maxCaptures
+		case argOpenMode:
+			// strace prints open's mode only when the flags before it use it.
+			if i > 0 && c.Args[i-1]&(oCreat|oTmpfileFlag) != 0 {
+				args = append(args, d.octalMode(v))
+			}
 		default:
 			args = append(args, d.valueArg(kind, v))
 		}
@@ -334,12 +346,193 @@ func (d *decoder) valueArg(kind argKind, v uint64) string {
 		return d.decimal(int64(int32(v)))
 	case argMode:
 		return d.octalMode(v)
+	case argOpenFlags:
+		return d.openFlags(v)
+	case argOpenModeFlags:
+		return d.flags(openModeFlags, uint64(uint32(v)), "O_???")
+	case argAccessMode:
+		return d.flags(accessModes, uint64(uint32(v)), "?_OK")
+	case argAtFlags:
+		return d.flags(atFlags, uint64(uint32(v)), "AT_???")
+	case argAccessAtFlags:
+		return d.flags(faccessatFlags, uint64(uint32(v)), "AT_???")
+	case argStatxFlags:
+		return d.statxFlags(uint64(uint32(v)))
+	case argStatxMask:
+		return d.flags(statxMasks, uint64(uint32(v)), "STATX_???")
+	case argRenameFlags:
+		return d.flags(renameFlags, uint64(uint32(v)), "RENAME_???")
+	case argProt:
+		return d.flags(mmapProt, v, "PROT_???")
+	case argMapFlags:
+		return d.mapFlags(v)
+	case argWhence:
+		return d.value(whenceCodes, uint64(uint32(v)), "SEEK_???")
+	case argSigprocmaskHow:
+		return d.value(sigprocmaskCmds, uint64(uint32(v)), "SIG_???")
+	case argClock:
+		return d.value(clockNames, uint64(uint32(v)), "CLOCK_???")
+	case argSignal:
+		return d.signal(int64(int32(v)))
 	}
 	return d.hexOrZero(v)
 }
 
-// atFdcwd is AT_FDCWD of linux/fcntl.h, the same on every architecture.
-const atFdcwd = -100
+// flags prints a flag set as strace's printflags does: the names of the
+// flags set, in the xlat's order, joined by "|"; bits without a name as
+// hex after them; a set with no known flag as hex with the default in a
+// comment ("0x80000000 /* AT_??? */"); zero as the name of 0 or "0".
+func (d *decoder) flags(x xlat, v uint64, dflt string) string {
+	d.begin()
+	if !d.appendFlags(x, v) {
+		if v == 0 {
+			return "0"
+		}
+		d.appendString("0x")
+		d.appendUint(v, 16)
+		d.appendString(" /* " + dflt + " */")
+	}
+	return d.end()
+}
+
+// appendFlags appends the names of the flags of x set in v, and the bits
+// left as |0x...; it appends nothing and returns false when no name
+// matched.
+func (d *decoder) appendFlags(x xlat, v uint64) bool {
+	n := 0
+	for _, e := range x {
+		if v == e.value || e.value != 0 && v&e.value == e.value {
+			if n > 0 {
+				d.appendString("|")
+			}
+			d.appendString(e.name)
+			n++
+			v &^= e.value
+			if v == 0 {
+				break
+			}
+		}
+	}
+	if n > 0 && v != 0 {
+		d.appendString("|0x")
+		d.appendUint(v, 16)
+	}
+	return n > 0
+}
+
+// value prints one value of a set as strace's printxval does: its name,
+// or hex with the default in a comment ("0x7 /* SEEK_??? */").
+func (d *decoder) value(x xlat, v uint64, dflt string) string {
+	for _, e := range x {
+		if e.value == v {
+			return e.name
+		}
+	}
+	d.begin()
+	if v == 0 {
+		d.appendString("0")
+	} else {
+		d.appendString("0x")
+		d.appendUint(v, 16)
+	}
+	d.appendString(" /* " + dflt + " */")
+	return d.end()
+}
+
+// openFlags prints open's flags as strace does: the access mode, then the
+// other flags (O_RDONLY|O_CLOEXEC).
+func (d *decoder) openFlags(v uint64) string {
+	v = uint64(uint32(v))
+	mode := v & oAccmode
+	rest := v &^ oAccmode
+	name := openAccessModes[0].name
+	for _, e := range openAccessModes {
+		if e.value == mode {
+			name = e.name
+		}
+	}
+	if rest == 0 {
+		return name
+	}
+	d.begin()
+	d.appendString(name)
+	d.appendString("|")
+	if !d.appendFlags(openModeFlags, rest) {
+		d.appendString("0x")
+		d.appendUint(rest, 16)
+	}
+	return d.end()
+}
+
+// statxFlags prints statx's flags as strace does: the sync type, then the
+// AT_* flags (AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW).
+func (d *decoder) statxFlags(v uint64) string {
+	d.begin()
+	d.appendFlags(statxSyncTypes, v&atStatxSyncType)
+	if rest := v &^ atStatxSyncType; rest != 0 {
+		d.appendString("|")
+		if !d.appendFlags(atFlags, rest) {
+			d.appendString("0x")
+			d.appendUint(rest, 16)
+		}
+	}
+	return d.end()
+}
+
+// mapFlags prints mmap's flags as strace does: the mapping type, the other
+// flags, and the huge page size as N<<MAP_HUGE_SHIFT.
+func (d *decoder) mapFlags(v uint64) string {
+	d.begin()
+	typ := v & mapType
+	found := false
+	for _, e := range mmapFlags {
+		if e.value == typ {
+			d.appendString(e.name)
+			found = true
+			break
+		}
+	}
+	if !found {
+		if typ == 0 {
+			d.appendString("0")
+		} else {
+			d.appendString("0x")
+			d.appendUint(typ, 16)
+		}
+		d.appendString(" /* MAP_??? */")
+	}
+	rest := v &^ mapType
+	huge := rest & (mapHugeMask << mapHugeShift)
+	rest &^= huge
+	if rest != 0 {
+		d.appendString("|")
+		if !d.appendFlags(mmapFlags, rest) {
+			d.appendString("0x")
+			d.appendUint(rest, 16)
+		}
+	}
+	if huge != 0 {
+		d.appendString("|")
+		d.appendUint(huge>>mapHugeShift, 10)
+		d.appendString("<<MAP_HUGE_SHIFT")
+	}
+	return d.end()
+}
+
+// signal prints a signal number as strace does: SIGTERM, SIGRT_3, or the
+// number when it has no name (0 included).
+func (d *decoder) signal(sig int64) string {
+	switch {
+	case sig > 0 && sig < int64(len(signalNames)) && signalNames[sig] != "":
+		return signalNames[sig]
+	case sig > sigRtMin && sig <= sigRtMax:
+		d.begin()
+		d.appendString("SIGRT_")
+		d.appendUint(uint64(sig-sigRtMin), 10)
+		return d.end()
+	}
+	return d.decimal(sig)
+}
 
 // smallInts holds the text of the numbers most arguments and results are.
 var smallInts = func() (s [256]string) {
@@ -530,28 +723,31 @@ func (d *decoder) appendQuoted(s []byte, cut bool) {
 type argKind uint8
 
 const (
-	argHex           argKind = iota // strace's raw form (%#lx): 0 or 0x...; also every not yet decoded flag set
-	argPtr                          // a pointer: NULL or 0x...
-	argInt                          // int (fds, counts, pids): signed decimal
-	argUint                         // unsigned int: decimal
-	argLong                         // long, off_t: signed decimal
-	argUlong                        // size_t, unsigned long: decimal
-	argDirfd                        // a directory fd: AT_FDCWD or decimal
-	argMode                         // a file mode: 0644
-	argPath                         // a path read at entry (capturePath)
-	argArgv                         // a char*[] read at entry (captureArgv)
-	argOpenFlags                    // O_RDONLY|O_CLOEXEC
-	argOpenMode                     // open's mode, printed only with O_CREAT or O_TMPFILE in the flags before it
-	argAccessMode                   // F_OK, R_OK|W_OK
-	argAtFlags                      // AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH, 0
-	argAccessAtFlags                // faccessat2: AT_EACCESS|AT_SYMLINK_NOFOLLOW
-	argStatxFlags                   // AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW
-	argStatxMask                    // STATX_BASIC_STATS|STATX_MNT_ID
-	argRenameFlags                  // RENAME_NOREPLACE
-	argProt                         // PROT_READ|PROT_WRITE, PROT_NONE
-	argMapFlags                     // MAP_PRIVATE|MAP_ANONYMOUS
-	argWhence                       // SEEK_SET
-	argSignal                       // SIGTERM
+	argHex            argKind = iota // strace's raw form (%#lx): 0 or 0x...; also every not yet decoded flag set
+	argPtr                           // a pointer: NULL or 0x...
+	argInt                           // int (fds, counts, pids): signed decimal
+	argUint                          // unsigned int: decimal
+	argLong                          // long, off_t: signed decimal
+	argUlong                         // size_t, unsigned long: decimal
+	argDirfd                         // a directory fd: AT_FDCWD or decimal
+	argMode                          // a file mode: 0644
+	argPath                          // a path read at entry (capturePath)
+	argArgv                          // a char*[] read at entry (captureArgv)
+	argOpenFlags                     // O_RDONLY|O_CLOEXEC
+	argOpenMode                      // open's mode, printed only with O_CREAT or O_TMPFILE in the flags before it
+	argAccessMode                    // F_OK, R_OK|W_OK
+	argAtFlags                       // AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH, 0
+	argAccessAtFlags                 // faccessat2: AT_EACCESS|AT_SYMLINK_NOFOLLOW
+	argStatxFlags                    // AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW
+	argStatxMask                     // STATX_BASIC_STATS|STATX_MNT_ID
+	argRenameFlags                   // RENAME_NOREPLACE
+	argProt                          // PROT_READ|PROT_WRITE, PROT_NONE
+	argMapFlags                      // MAP_PRIVATE|MAP_ANONYMOUS
+	argWhence                        // SEEK_SET
+	argSignal                        // SIGTERM
+	argOpenModeFlags                 // open's flags without the access mode (dup3, pipe2): O_CLOEXEC
+	argSigprocmaskHow                // SIG_BLOCK
+	argClock                         // CLOCK_MONOTONIC
 )
 
 // argKinds names the kinds in signatures.
@@ -561,7 +757,7 @@ var argKinds = map[string]argKind{
 	"oflags": argOpenFlags, "omode": argOpenMode, "amode": argAccessMode, "atflags": argAtFlags,
 	"accessatflags": argAccessAtFlags, "statxflags": argStatxFlags, "statxmask": argStatxMask,
 	"renameflags": argRenameFlags, "prot": argProt, "mapflags": argMapFlags, "whence": argWhence,
-	"signal": argSignal,
+	"signal": argSignal, "ofdflags": argOpenModeFlags, "sighow": argSigprocmaskHow, "clock": argClock,
 }
 
 // retKind says how a successful result is printed.
@@ -645,9 +841,9 @@ var signatures = map[string]string{
 	"lseek":       "fd long whence",
 	"dup":         "fd",
 	"dup2":        "fd fd",
-	"dup3":        "fd fd oflags",
+	"dup3":        "fd fd ofdflags",
 	"pipe":        "ptr",
-	"pipe2":       "ptr oflags",
+	"pipe2":       "ptr ofdflags",
 	"getdents":    "fd ptr uint",
 	"getdents64":  "fd ptr uint",
 	"fsync":       "fd",
@@ -679,6 +875,10 @@ var signatures = map[string]string{
 	"tkill":             "int signal",
 	"tgkill":            "int int signal",
 	"rt_sigaction":      "signal ptr ptr ulong",
+	"rt_sigprocmask":    "sighow ptr ptr ulong",
+	"clock_gettime":     "clock ptr",
+	"clock_getres":      "clock ptr",
+	"clock_nanosleep":   "clock hex ptr ptr",
 	"rt_sigpending":     "ptr ulong",
 	"rt_sigsuspend":     "ptr ulong",
 	"sigaltstack":       "ptr ptr",

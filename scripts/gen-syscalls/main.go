@@ -4,10 +4,13 @@
 // accepts. Nothing in them is typed by hand; each comes from the source that
 // defines it:
 //
-//   - syscall numbers and names: the kernel UAPI headers of linux-libc-dev
-//     (asm/unistd_64.h for amd64; asm-generic/unistd.h, with the
-//     __ARCH_WANT_* switches of arm64's asm/unistd.h, for arm64), read through
-//     the C preprocessor;
+//   - syscall numbers and names: the kernel UAPI headers' asm/unistd.h, of
+//     linux-libc-dev for amd64 and linux-libc-dev-arm64-cross for arm64,
+//     read through the C preprocessor;
+//   - flag and value names (O_*, AT_*, PROT_*, MAP_*, SEEK_* ...), in the
+//     order strace prints them: strace's xlat/*.in, with each arch's values
+//     from the same UAPI headers (compiled for the arch, never run);
+//   - signal names: strace's signalent.h;
 //   - argument counts and classes (TD, TF, TN, TP, ... behind %desc, %file,
 //     %net, %process ...): strace's own syscallent tables, sysent.h and
 //     basic_filters.c, from the strace source package of the installed strace
@@ -25,7 +28,9 @@
 //	go run ./scripts/gen-syscalls            # fetches the strace source with apt-get
 //	go run ./scripts/gen-syscalls -strace-src /path/to/strace-6.1
 //
-// It needs gcc (for cpp and strerror) and, without -strace-src, apt-get.
+// It needs gcc (to read the headers and run strerror; for arm64 it only
+// compiles, never runs), linux-libc-dev-arm64-cross for the arm64 headers
+// and, without -strace-src, apt-get.
 package main
 
 import (
@@ -48,7 +53,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("gen-syscalls: ")
 	straceSrc := flag.String("strace-src", "", "unpacked strace source tree (default: fetch the installed version's source with apt-get source)")
-	include := flag.String("include", "/usr/include", "kernel UAPI headers (from linux-libc-dev)")
+	include := flag.String("include", "/usr/include", "kernel UAPI headers of the host (from linux-libc-dev)")
 	out := flag.String("out", "tracer", "directory the generated Go files are written to")
 	flag.Parse()
 
@@ -70,15 +75,17 @@ func main() {
 
 // provenance names the versions the tables were generated from.
 type provenance struct {
-	strace, headers string
+	strace, headers, crossHeaders string
 }
 
 func (p provenance) String() string {
-	return "strace " + p.strace + " source and linux-libc-dev " + p.headers
+	return "strace " + p.strace + " source, linux-libc-dev " + p.headers +
+		" and linux-libc-dev-arm64-cross " + p.crossHeaders
 }
 
 func generate(src, include, out string) error {
-	prov := provenance{strace: straceVersion(src), headers: packageVersion("linux-libc-dev")}
+	prov := provenance{strace: straceVersion(src), headers: packageVersion("linux-libc-dev"),
+		crossHeaders: packageVersion("linux-libc-dev-arm64-cross")}
 
 	flags, err := parseTraceFlags(filepath.Join(src, "src/sysent.h"))
 	if err != nil {
@@ -100,34 +107,13 @@ func generate(src, include, out string) error {
 		classFlags[c.flag] = true
 	}
 
-	arches := []struct {
-		goarch   string
-		uapi     string   // header to preprocess
-		defines  []string // the arch's __ARCH_WANT_* switches
-		syscallT []string // strace tables, in include order
-	}{
-		{
-			goarch:   "amd64",
-			uapi:     filepath.Join(include, "x86_64-linux-gnu/asm/unistd_64.h"),
-			syscallT: []string{"src/linux/x86_64/syscallent.h", "src/linux/generic/syscallent-common.h"},
-		},
-		{
-			goarch: "arm64",
-			uapi:   filepath.Join(include, "asm-generic/unistd.h"),
-			// arch/arm64/include/uapi/asm/unistd.h sets these before
-			// including asm-generic/unistd.h.
-			defines: []string{"__ARCH_WANT_RENAMEAT", "__ARCH_WANT_NEW_STAT", "__ARCH_WANT_SET_GET_RLIMIT",
-				"__ARCH_WANT_TIME32_SYSCALLS", "__ARCH_WANT_SYS_CLONE3", "__ARCH_WANT_MEMFD_SECRET"},
-			syscallT: []string{"src/linux/64/syscallent.h", "src/linux/generic/syscallent-common.h"},
-		},
-	}
-	for _, a := range arches {
-		kernel, err := uapiSyscalls(a.uapi, a.defines)
+	for _, a := range arches(include) {
+		kernel, err := uapiSyscalls(a)
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.goarch, err)
 		}
 		strace := map[int]straceEntry{}
-		for _, t := range a.syscallT {
+		for _, t := range a.syscallent {
 			if err := parseSyscallent(filepath.Join(src, t), strace); err != nil {
 				return fmt.Errorf("%s: %w", a.goarch, err)
 			}
@@ -136,7 +122,19 @@ func generate(src, include, out string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.goarch, err)
 		}
-		if err := writeSyscalls(filepath.Join(out, "syscalls_"+a.goarch+".go"), prov, a.goarch, table); err != nil {
+		xlats, err := archXlats(a, src)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.goarch, err)
+		}
+		consts, err := archConstants(a)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.goarch, err)
+		}
+		signals, err := signalNames(a, src)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.goarch, err)
+		}
+		if err := writeArch(filepath.Join(out, "syscalls_"+a.goarch+".go"), prov, a.goarch, table, xlats, consts, signals); err != nil {
 			return err
 		}
 	}
@@ -339,21 +337,60 @@ func parseClassNames(path string) ([]className, error) {
 
 var defineRow = regexp.MustCompile(`^#define\s+(\w+)\s+(\w+)\s*$`)
 
-// uapiSyscalls returns the __NR_* numbers of a UAPI header, preprocessed
-// with defines, resolving one macro to another (__NR_fcntl ->
-// __NR3264_fcntl -> 25).
-func uapiSyscalls(header string, defines []string) (map[int]string, error) {
-	var prog bytes.Buffer
-	for _, d := range defines {
-		prog.WriteString("#define " + d + "\n")
+// arch is what the tables of one GOARCH are made from.
+type arch struct {
+	goarch     string
+	cflags     []string // make gcc read this arch's UAPI headers
+	strace     string   // strace's source directory for the arch (src/linux/NAME)
+	syscallent []string // strace tables, in include order
+}
+
+// arches lists the GOARCHes generated. amd64 reads the host's headers;
+// arm64 reads those of linux-libc-dev-arm64-cross with the host's gcc,
+// which only preprocesses and compiles (never links or runs) with them.
+func arches(include string) []arch {
+	return []arch{
+		{
+			goarch:     "amd64",
+			cflags:     []string{"-nostdinc", "-isystem", filepath.Join(include, "x86_64-linux-gnu"), "-isystem", include},
+			strace:     "x86_64",
+			syscallent: []string{"src/linux/x86_64/syscallent.h", "src/linux/generic/syscallent-common.h"},
+		},
+		{
+			goarch: "arm64",
+			cflags: []string{"-nostdinc", "-isystem", "/usr/aarch64-linux-gnu/include",
+				"-U__x86_64__", "-U__x86_64", "-U__amd64__", "-U__amd64", "-D__aarch64__"},
+			strace:     "aarch64",
+			syscallent: []string{"src/linux/64/syscallent.h", "src/linux/generic/syscallent-common.h"},
+		},
 	}
-	prog.WriteString("#include \"" + header + "\"\n")
-	cmd := exec.Command("gcc", "-E", "-dM", "-x", "c", "-")
-	cmd.Stdin = &prog
-	cmd.Stderr = os.Stderr
+}
+
+// cpp runs the C preprocessor for a on prog with extra gcc flags.
+func (a arch) gcc(prog string, flags ...string) ([]byte, error) {
+	args := append(append([]string{}, a.cflags...), flags...)
+	args = append(args, "-x", "c", "-o", "-", "-")
+	cmd := exec.Command("gcc", args...)
+	cmd.Stdin = strings.NewReader(prog)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("preprocessing %s: %w (is gcc installed? apt install gcc)", header, err)
+		hint := ""
+		if a.goarch == "arm64" {
+			hint = " (the arm64 headers come from: apt install linux-libc-dev-arm64-cross)"
+		}
+		return nil, fmt.Errorf("gcc %s: %w%s\n%s", strings.Join(flags, " "), err, hint, stderr.String())
+	}
+	return out, nil
+}
+
+// uapiSyscalls returns the __NR_* numbers of the arch's asm/unistd.h,
+// resolving one macro to another (__NR_fcntl -> __NR3264_fcntl -> 25).
+func uapiSyscalls(a arch) (map[int]string, error) {
+	out, err := a.gcc("#include <asm/unistd.h>\n", "-E", "-dM")
+	if err != nil {
+		return nil, err
 	}
 	macros := map[string]string{}
 	for _, line := range strings.Split(string(out), "\n") {
@@ -382,12 +419,12 @@ func uapiSyscalls(header string, defines []string) (map[int]string, error) {
 			continue
 		}
 		if old, dup := nrs[nr]; dup {
-			return nil, fmt.Errorf("%s: __NR_%s and __NR_%s are both %d", header, old, name, nr)
+			return nil, fmt.Errorf("asm/unistd.h: __NR_%s and __NR_%s are both %d", old, name, nr)
 		}
 		nrs[nr] = name
 	}
 	if len(nrs) < 200 {
-		return nil, fmt.Errorf("%s: only %d syscalls found", header, len(nrs))
+		return nil, fmt.Errorf("asm/unistd.h: only %d syscalls found", len(nrs))
 	}
 	return nrs, nil
 }
@@ -491,23 +528,6 @@ func writeClasses(path string, prov provenance, flags map[string]uint64, names [
 			c = goClassName(n.flag)
 		}
 		fmt.Fprintf(&b, "\t{%q, %s},\n", n.name, c)
-	}
-	b.WriteString("}\n")
-	return writeGo(path, b.Bytes())
-}
-
-func writeSyscalls(path string, prov provenance, goarch string, rows []syscallRow) error {
-	var b bytes.Buffer
-	header(&b, prov)
-	fmt.Fprintf(&b, "// syscallTable is indexed by %s syscall number: strace's name, its argument\n"+
-		"// count and classes. Numbers without a row are unknown (syscall_0x...).\n", goarch)
-	b.WriteString("var syscallTable = [...]syscallEntry{\n")
-	for _, r := range rows {
-		classes := "0"
-		if len(r.classes) > 0 {
-			classes = strings.Join(r.classes, " | ")
-		}
-		fmt.Fprintf(&b, "\t%d: {%q, %d, %s},\n", r.nr, r.name, r.nargs, classes)
 	}
 	b.WriteString("}\n")
 	return writeGo(path, b.Bytes())
@@ -660,6 +680,285 @@ func writeErrnos(path string, prov provenance, rows []errnoRow) error {
 	b.WriteString("var errnoTable = [...]errnoEntry{\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "\t%d: {%q, %q, %t},\n", r.nr, r.name, r.message, r.restarts)
+	}
+	b.WriteString("}\n")
+	return writeGo(path, b.Bytes())
+}
+
+// xlatSpec names one of strace's xlat tables (src/xlat/NAME.in: the names
+// strace prints for a flag set or a set of values, in its printing order)
+// and the UAPI headers that give the values.
+type xlatSpec struct {
+	file    string
+	goName  string
+	headers []string
+}
+
+var xlatSpecs = []xlatSpec{
+	{"open_access_modes", "openAccessModes", []string{"linux/fcntl.h"}},
+	{"open_mode_flags", "openModeFlags", []string{"linux/fcntl.h"}},
+	{"at_flags", "atFlags", []string{"linux/fcntl.h"}},
+	{"faccessat_flags", "faccessatFlags", []string{"linux/fcntl.h"}},
+	{"access_modes", "accessModes", nil},
+	{"at_statx_sync_types", "statxSyncTypes", []string{"linux/fcntl.h"}},
+	{"statx_masks", "statxMasks", []string{"linux/stat.h"}},
+	{"rename_flags", "renameFlags", []string{"linux/fs.h"}},
+	{"mmap_prot", "mmapProt", []string{"asm/mman.h"}},
+	{"mmap_flags", "mmapFlags", []string{"asm/mman.h", "linux/mman.h"}},
+	{"whence_codes", "whenceCodes", []string{"linux/fs.h"}},
+	{"sigprocmaskcmds", "sigprocmaskCmds", []string{"asm/signal.h"}},
+	{"fdflags", "fdFlags", []string{"linux/fcntl.h"}},
+	{"clocknames", "clockNames", []string{"linux/time.h"}},
+}
+
+// archConstSpecs are single values the decoder needs: Go name, C name and
+// header.
+var archConstSpecs = []struct{ goName, cName, header string }{
+	{"atFdcwd", "AT_FDCWD", "linux/fcntl.h"},
+	{"oCreat", "O_CREAT", "linux/fcntl.h"},
+	{"oTmpfileFlag", "__O_TMPFILE", "linux/fcntl.h"},
+	{"oAccmode", "O_ACCMODE", "linux/fcntl.h"},
+	{"atStatxSyncType", "AT_STATX_SYNC_TYPE", "linux/fcntl.h"},
+	{"mapType", "MAP_TYPE", "asm/mman.h"},
+	{"mapHugeShift", "MAP_HUGE_SHIFT", "linux/mman.h"},
+	{"mapHugeMask", "MAP_HUGE_MASK", "linux/mman.h"},
+	{"sigRtMin", "SIGRTMIN", "asm/signal.h"},
+	// x86's asm/signal.h defines SIGRTMAX as _NSIG only for the kernel;
+	// asm-generic's _NSIG is the same 64 on both arches.
+	{"sigRtMax", "_NSIG", "asm-generic/signal.h"},
+}
+
+// xlatEntry is one name of an xlat with its value on an arch.
+type xlatEntry struct {
+	name  string
+	value uint64
+}
+
+// xlatLine is an entry of an .in file, or a preprocessor line kept as is.
+type xlatLine struct {
+	directive string // a C preprocessor line; "" for an entry
+	name      string
+	value     string // the fallback value strace gives; "" when none
+}
+
+// xlatDirectives are the .in files' own directives, not C.
+var xlatDirectives = []string{"#unconditional", "#value_indexed", "#sorted", "#enum", "#val_type", "#conditional"}
+
+func parseXlat(path string) ([]xlatLine, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var lines []xlatLine
+	inComment := false
+	for _, raw := range strings.Split(string(b), "\n") {
+		line := strings.TrimSpace(raw)
+		if inComment {
+			if strings.Contains(line, "*/") {
+				inComment = false
+			}
+			continue
+		}
+		if strings.HasPrefix(line, "/*") {
+			inComment = !strings.Contains(line, "*/")
+			continue
+		}
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			own := false
+			for _, d := range xlatDirectives {
+				if strings.HasPrefix(line, d) {
+					own = true
+				}
+			}
+			if !own {
+				lines = append(lines, xlatLine{directive: line})
+			}
+			continue
+		}
+		if i := strings.Index(line, "/*"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		name, value, _ := strings.Cut(line, " ")
+		if j := strings.IndexByte(name, '\t'); j >= 0 {
+			name, value = name[:j], name[j+1:]+" "+value
+		}
+		lines = append(lines, xlatLine{name: name, value: strings.TrimSpace(value)})
+	}
+	return lines, nil
+}
+
+// cValues compiles (never links or runs) a C file for the arch that stores
+// each value in a variable, and reads the values back from the assembly.
+// Entries the headers do not define and that have no fallback are left out.
+func cValues(a arch, headers []string, lines []xlatLine) ([]xlatEntry, error) {
+	var prog strings.Builder
+	for _, h := range headers {
+		prog.WriteString("#include <" + h + ">\n")
+	}
+	var names []string
+	for _, l := range lines {
+		if l.directive != "" {
+			prog.WriteString(l.directive + "\n")
+			continue
+		}
+		v := "xlat_value_" + strconv.Itoa(len(names))
+		names = append(names, l.name)
+		fmt.Fprintf(&prog, "#if defined(%s)\nunsigned long long %s = (unsigned long long)(%s);\n", l.name, v, l.name)
+		if l.value != "" {
+			fmt.Fprintf(&prog, "#else\nunsigned long long %s = (unsigned long long)(%s);\n", v, l.value)
+		}
+		prog.WriteString("#endif\n")
+	}
+	asm, err := a.gcc(prog.String(), "-S", "-O0", "-fno-common")
+	if err != nil {
+		return nil, err
+	}
+	values := map[int]uint64{}
+	asmLines := strings.Split(string(asm), "\n")
+	for i, line := range asmLines {
+		label, ok := strings.CutSuffix(strings.TrimSpace(line), ":")
+		if !ok || !strings.HasPrefix(label, "xlat_value_") || i+1 >= len(asmLines) {
+			continue
+		}
+		k, _ := strconv.Atoi(strings.TrimPrefix(label, "xlat_value_"))
+		f := strings.Fields(asmLines[i+1])
+		switch {
+		case len(f) == 2 && f[0] == ".quad":
+			v, err := strconv.ParseInt(f[1], 0, 64)
+			if err != nil {
+				u, uerr := strconv.ParseUint(f[1], 0, 64)
+				if uerr != nil {
+					return nil, fmt.Errorf("value of %s: %q", names[k], f[1])
+				}
+				v = int64(u)
+			}
+			values[k] = uint64(v)
+		case len(f) == 2 && f[0] == ".zero":
+			values[k] = 0
+		default:
+			return nil, fmt.Errorf("value of %s: unexpected assembly %q", names[k], asmLines[i+1])
+		}
+	}
+	var entries []xlatEntry
+	for k, name := range names {
+		if v, ok := values[k]; ok {
+			entries = append(entries, xlatEntry{name: name, value: v})
+		}
+	}
+	return entries, nil
+}
+
+// namedXlat is a generated table: its Go name, source and entries.
+type namedXlat struct {
+	spec    xlatSpec
+	entries []xlatEntry
+}
+
+func archXlats(a arch, src string) ([]namedXlat, error) {
+	var out []namedXlat
+	for _, spec := range xlatSpecs {
+		lines, err := parseXlat(filepath.Join(src, "src/xlat", spec.file+".in"))
+		if err != nil {
+			return nil, err
+		}
+		entries, err := cValues(a, spec.headers, lines)
+		if err != nil {
+			return nil, fmt.Errorf("xlat %s: %w", spec.file, err)
+		}
+		if len(entries) == 0 {
+			return nil, fmt.Errorf("xlat %s: no entry has a value", spec.file)
+		}
+		out = append(out, namedXlat{spec: spec, entries: entries})
+	}
+	return out, nil
+}
+
+// archConst is one generated constant.
+type archConst struct {
+	goName, cName string
+	value         uint64
+}
+
+func archConstants(a arch) ([]archConst, error) {
+	var out []archConst
+	for _, c := range archConstSpecs {
+		e, err := cValues(a, []string{c.header}, []xlatLine{{name: c.cName}})
+		if err != nil {
+			return nil, err
+		}
+		if len(e) != 1 {
+			return nil, fmt.Errorf("%s is not defined by %s", c.cName, c.header)
+		}
+		out = append(out, archConst{goName: c.goName, cName: c.cName, value: e[0].value})
+	}
+	return out, nil
+}
+
+// signalNames reads strace's signalent.h for the arch (the generic one
+// when the arch has none): the name of each signal number up to SIGRTMIN.
+func signalNames(a arch, src string) ([]string, error) {
+	path := filepath.Join(src, "src/linux", a.strace, "signalent.h")
+	if _, err := os.Stat(path); err != nil {
+		path = filepath.Join(src, "src/linux/generic/signalent.h")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^\s*"(\w+)",\s*/\*\s*(\d+)\s*\*/`).FindAllStringSubmatch(string(b), -1) {
+		if n, _ := strconv.Atoi(m[2]); n != len(names) {
+			return nil, fmt.Errorf("%s: signal %s is number %s, expected %d", path, m[1], m[2], len(names))
+		}
+		names = append(names, m[1])
+	}
+	if len(names) < 32 {
+		return nil, fmt.Errorf("%s: only %d signals found", path, len(names))
+	}
+	return names, nil
+}
+
+func writeArch(path string, prov provenance, goarch string, rows []syscallRow, xlats []namedXlat, consts []archConst, signals []string) error {
+	var b bytes.Buffer
+	header(&b, prov)
+	fmt.Fprintf(&b, "// syscallTable is indexed by %s syscall number: strace's name, its argument\n"+
+		"// count and classes. Numbers without a row are unknown (syscall_0x...).\n", goarch)
+	b.WriteString("var syscallTable = [...]syscallEntry{\n")
+	for _, r := range rows {
+		classes := "0"
+		if len(r.classes) > 0 {
+			classes = strings.Join(r.classes, " | ")
+		}
+		fmt.Fprintf(&b, "\t%d: {%q, %d, %s},\n", r.nr, r.name, r.nargs, classes)
+	}
+	b.WriteString("}\n\n")
+
+	b.WriteString("// Values of the UAPI headers the decoder needs.\nconst (\n")
+	for _, c := range consts {
+		fmt.Fprintf(&b, "\t%s = %d // %s\n", c.goName, int64(c.value), c.cName)
+	}
+	b.WriteString(")\n\n")
+
+	for _, x := range xlats {
+		fmt.Fprintf(&b, "// %s is strace's xlat/%s.in, in its order, with %s values.\n", x.spec.goName, x.spec.file, goarch)
+		fmt.Fprintf(&b, "var %s = xlat{\n", x.spec.goName)
+		for _, e := range x.entries {
+			fmt.Fprintf(&b, "\t{%#x, %q},\n", e.value, e.name)
+		}
+		b.WriteString("}\n\n")
+	}
+
+	b.WriteString("// signalNames are strace's names of the signals below SIGRTMIN and SIGRTMIN itself;\n" +
+		"// strace prints 0 as a number, and SIGRTMIN+n as SIGRT_n.\n")
+	b.WriteString("var signalNames = [...]string{\n")
+	for i, n := range signals {
+		if i == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\t%d: %q,\n", i, n)
 	}
 	b.WriteString("}\n")
 	return writeGo(path, b.Bytes())
