@@ -146,6 +146,8 @@ func syscallNumbers(specs []string) ([]uint32, error) {
 // it selects none.
 func selectSyscalls(spec string, selected *[len(syscallTable)]bool) (found bool, err error) {
 	switch {
+	case spec == "":
+		return false, nil
 	case spec == "none":
 		return true, nil
 	case spec != "" && spec[0] >= '0' && spec[0] <= '9':
