@@ -3,6 +3,7 @@ package tracer
 import (
 	"errors"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -280,6 +281,8 @@ func (d *decoder) decodeResult(ev *parse.Event, cd *callDecoder, c *rawCall) {
 		ev.Ret = d.hexOrZero(uint64(c.Ret))
 	case retOctal:
 		ev.Ret = d.octalMode(uint64(c.Ret))
+	case retFcntl:
+		d.fcntlResult(ev, c.Args[1], c.Ret)
 	default:
 		ev.Ret = d.decimal(c.Ret)
 	}
@@ -313,6 +316,14 @@ func (d *decoder) decodeArgs(cd *callDecoder, c *rawCall) []string {
 		case argArgv:
 			args = append(args, d.argvArg(v, c.Caps[slot:]))
 			slot = maxCaptures
+		case argClone:
+			if i == 0 {
+				args = d.cloneArgs(args, c)
+			}
+		case argFcntlArg:
+			if arg, ok := d.fcntlArg(c.Args[1], v); ok {
+				args = append(args, arg)
+			}
 		case argOpenMode:
 			// strace prints open's mode only when the flags before it use it.
 			if i > 0 && c.Args[i-1]&(oCreat|oTmpfileFlag) != 0 {
@@ -376,8 +387,171 @@ func (d *decoder) valueArg(kind argKind, v uint64) string {
 		return d.value(clockNames, uint64(uint32(v)), "CLOCK_???")
 	case argSignal:
 		return d.signal(int64(int32(v)))
+	case argFcntlCmd:
+		return d.value(fcntlCmds, uint64(uint32(v)), "F_???")
+	case argWaitOptions:
+		return d.flags(wait4Options, uint64(uint32(v)), "W???")
+	case argArchPrctl:
+		return d.value(archPrctlCodes, uint64(uint32(v)), "ARCH_???")
+	case argRlimit:
+		return d.value(rlimitResources, uint64(uint32(v)), "RLIMIT_???")
+	case argGetrandomFlags:
+		return d.flags(getrandomFlags, uint64(uint32(v)), "GRND_???")
+	case argMadvise:
+		return d.value(madviseAdvice, uint64(uint32(v)), "MADV_???")
 	}
 	return d.hexOrZero(v)
+}
+
+// fcntl commands whose third argument or result strace decodes.
+var (
+	fSetfd, fSetfl, fSetsig, fGetfd, fGetfl, fGetsig  = fcntlCmd("F_SETFD"), fcntlCmd("F_SETFL"), fcntlCmd("F_SETSIG"), fcntlCmd("F_GETFD"), fcntlCmd("F_GETFL"), fcntlCmd("F_GETSIG")
+	fDupfd, fDupfdCloexec, fSetown, fSetpipeSz        = fcntlCmd("F_DUPFD"), fcntlCmd("F_DUPFD_CLOEXEC"), fcntlCmd("F_SETOWN"), fcntlCmd("F_SETPIPE_SZ")
+	fGetown, fGetpipeSz, fGetlease, fGetSeals, fGetlk = fcntlCmd("F_GETOWN"), fcntlCmd("F_GETPIPE_SZ"), fcntlCmd("F_GETLEASE"), fcntlCmd("F_GET_SEALS"), fcntlCmd("F_GETLK")
+	fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw = fcntlCmd("F_SETLK"), fcntlCmd("F_SETLKW"), fcntlCmd("F_OFD_GETLK"), fcntlCmd("F_OFD_SETLK"), fcntlCmd("F_OFD_SETLKW")
+	fSetownEx, fGetownEx                              = fcntlCmd("F_SETOWN_EX"), fcntlCmd("F_GETOWN_EX")
+)
+
+// fcntlCmd returns the value of a named fcntl command on this arch.
+func fcntlCmd(name string) uint64 {
+	for _, e := range fcntlCmds {
+		if e.name == name {
+			return e.value
+		}
+	}
+	panic("fcntl command " + name + " missing from the generated table")
+}
+
+// fcntlArg prints fcntl's third argument as strace does for the command;
+// ok is false for the commands strace prints with two arguments.
+func (d *decoder) fcntlArg(cmd, v uint64) (text string, ok bool) {
+	switch uint64(uint32(cmd)) {
+	case fGetfd, fGetfl, fGetsig, fGetown, fGetpipeSz, fGetlease, fGetSeals:
+		return "", false
+	case fSetfd:
+		return d.flags(fdFlags, v, "FD_???"), true
+	case fSetfl:
+		return d.openFlags(v), true
+	case fSetsig:
+		return d.signal(int64(int32(v))), true
+	case fDupfd, fDupfdCloexec, fSetown, fSetpipeSz:
+		return d.decimal(int64(v)), true
+	case fGetlk, fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw, fSetownEx, fGetownEx:
+		if v == 0 {
+			return "NULL", true
+		}
+	}
+	return d.hexOrZero(v), true
+}
+
+// fcntlResult prints fcntl's result as strace does: hex with the flags for
+// F_GETFD and F_GETFL, the signal's name for F_GETSIG.
+func (d *decoder) fcntlResult(ev *parse.Event, cmd uint64, ret int64) {
+	switch uint64(uint32(cmd)) {
+	case fGetfd:
+		if ret != 0 {
+			ev.Ret = d.hexOrZero(uint64(ret))
+			d.begin()
+			d.appendString("flags ")
+			if !d.appendFlags(fdFlags, uint64(ret)) {
+				d.appendString("0x")
+				d.appendUint(uint64(ret), 16)
+			}
+			ev.Note = d.end()
+			return
+		}
+	case fGetfl:
+		ev.Ret = d.hexOrZero(uint64(ret))
+		d.begin()
+		d.appendString("flags ")
+		d.appendOpenFlags(uint64(ret))
+		ev.Note = d.end()
+		return
+	case fGetsig:
+		if ret > 0 && ret < int64(len(signalNames)) {
+			ev.Note = signalNames[ret]
+		}
+	}
+	ev.Ret = d.decimal(ret)
+}
+
+// cloneArgs prints clone's arguments as strace does: child_stack=, flags=
+// with the exit signal, then parent_tid=, tls= and child_tidptr= when the
+// flags use them. parent_tid is printed as the pointer (strace reads the
+// tid written there).
+func (d *decoder) cloneArgs(args []string, c *rawCall) []string {
+	flags := c.Args[0] &^ cloneSignalMask
+	sig := c.Args[0] & cloneSignalMask
+	d.begin()
+	d.appendString("child_stack=")
+	d.appendPointer(c.Args[1])
+	args = append(args, d.end())
+	d.begin()
+	d.appendString("flags=")
+	if flags != 0 {
+		if !d.appendFlags(cloneFlags, flags) {
+			d.appendString("0x")
+			d.appendUint(flags, 16)
+			d.appendString(" /* CLONE_??? */")
+		}
+		if sig != 0 {
+			d.appendString("|")
+			d.appendString(d.signal(int64(sig)))
+		}
+	} else {
+		d.appendString(d.signal(int64(sig)))
+	}
+	args = append(args, d.end())
+	named := func(name string, flag string, v uint64) {
+		if cloneFlagSet(flags, flag) {
+			d.begin()
+			d.appendString(name)
+			d.appendPointer(v)
+			args = append(args, d.end())
+		}
+	}
+	named("parent_tid=", "CLONE_PARENT_SETTID", c.Args[2])
+	if !cloneFlagSet(flags, "CLONE_PARENT_SETTID") {
+		named("parent_tid=", "CLONE_PIDFD", c.Args[2])
+	}
+	named("tls=", "CLONE_SETTLS", c.Args[cloneTLSArg])
+	if cloneFlagSet(flags, "CLONE_CHILD_SETTID") {
+		named("child_tidptr=", "CLONE_CHILD_SETTID", c.Args[cloneChildTidArg])
+	} else {
+		named("child_tidptr=", "CLONE_CHILD_CLEARTID", c.Args[cloneChildTidArg])
+	}
+	return args
+}
+
+// cloneFlagSet reports whether the named clone flag is in flags.
+func cloneFlagSet(flags uint64, name string) bool {
+	for _, e := range cloneFlags {
+		if e.name == name {
+			return flags&e.value != 0
+		}
+	}
+	return false
+}
+
+// Where clone takes the tls and child tid arguments: x86-64 passes
+// (flags, stack, parent_tid, child_tid, tls); arm64, like most
+// architectures (the kernel's CONFIG_CLONE_BACKWARDS), (flags, stack,
+// parent_tid, tls, child_tid).
+var cloneTLSArg, cloneChildTidArg = func() (int, int) {
+	if runtime.GOARCH == "amd64" {
+		return 4, 3
+	}
+	return 3, 4
+}()
+
+// appendPointer appends a pointer as strace prints one: NULL or 0x....
+func (d *decoder) appendPointer(v uint64) {
+	if v == 0 {
+		d.appendString("NULL")
+		return
+	}
+	d.appendString("0x")
+	d.appendUint(v, 16)
 }
 
 // flags prints a flag set as strace's printflags does: the names of the
@@ -444,26 +618,27 @@ func (d *decoder) value(x xlat, v uint64, dflt string) string {
 // openFlags prints open's flags as strace does: the access mode, then the
 // other flags (O_RDONLY|O_CLOEXEC).
 func (d *decoder) openFlags(v uint64) string {
+	d.begin()
+	d.appendOpenFlags(v)
+	return d.end()
+}
+
+func (d *decoder) appendOpenFlags(v uint64) {
 	v = uint64(uint32(v))
 	mode := v & oAccmode
-	rest := v &^ oAccmode
-	name := openAccessModes[0].name
 	for _, e := range openAccessModes {
 		if e.value == mode {
-			name = e.name
+			d.appendString(e.name)
+			break
 		}
 	}
-	if rest == 0 {
-		return name
+	if rest := v &^ oAccmode; rest != 0 {
+		d.appendString("|")
+		if !d.appendFlags(openModeFlags, rest) {
+			d.appendString("0x")
+			d.appendUint(rest, 16)
+		}
 	}
-	d.begin()
-	d.appendString(name)
-	d.appendString("|")
-	if !d.appendFlags(openModeFlags, rest) {
-		d.appendString("0x")
-		d.appendUint(rest, 16)
-	}
-	return d.end()
 }
 
 // statxFlags prints statx's flags as strace does: the sync type, then the
@@ -750,6 +925,14 @@ const (
 	argOpenModeFlags                 // open's flags without the access mode (dup3, pipe2): O_CLOEXEC
 	argSigprocmaskHow                // SIG_BLOCK
 	argClock                         // CLOCK_MONOTONIC
+	argFcntlCmd                      // F_GETFD
+	argFcntlArg                      // fcntl's third argument, printed as its command wants (or not at all)
+	argWaitOptions                   // WNOHANG|__WALL
+	argArchPrctl                     // ARCH_SET_FS
+	argRlimit                        // RLIMIT_STACK
+	argGetrandomFlags                // GRND_NONBLOCK
+	argMadvise                       // MADV_DONTNEED
+	argClone                         // clone's five arguments, printed as strace's named fields
 )
 
 // argKinds names the kinds in signatures.
@@ -760,6 +943,8 @@ var argKinds = map[string]argKind{
 	"accessatflags": argAccessAtFlags, "statxflags": argStatxFlags, "statxmask": argStatxMask,
 	"renameflags": argRenameFlags, "prot": argProt, "mapflags": argMapFlags, "whence": argWhence,
 	"signal": argSignal, "ofdflags": argOpenModeFlags, "sighow": argSigprocmaskHow, "clock": argClock,
+	"fcntlcmd": argFcntlCmd, "fcntlarg": argFcntlArg, "waitoptions": argWaitOptions, "archprctl": argArchPrctl,
+	"rlimit": argRlimit, "grndflags": argGetrandomFlags, "madvice": argMadvise, "clone": argClone,
 }
 
 // retKind says how a successful result is printed.
@@ -769,6 +954,7 @@ const (
 	retDecimal retKind = iota // 3
 	retHex                    // 0x7f1a2b3c4000 (calls returning addresses)
 	retOctal                  // 022 (umask)
+	retFcntl                  // fcntl: hex with the flags decoded for F_GETFD, F_GETFL; F_GETSIG's signal
 )
 
 // callDecoder is how one syscall is printed.
@@ -842,6 +1028,7 @@ var signatures = map[string]string{
 	"writev":      "fd ptr int",
 	"lseek":       "fd long whence",
 	"dup":         "fd",
+	"fcntl":       "fd fcntlcmd fcntlarg -> fcntl",
 	"dup2":        "fd fd",
 	"dup3":        "fd fd ofdflags",
 	"pipe":        "ptr",
@@ -858,7 +1045,7 @@ var signatures = map[string]string{
 	"pselect6":    "int ptr ptr ptr ptr ptr",
 	"epoll_wait":  "fd ptr int int",
 	"epoll_pwait": "fd ptr int int ptr ulong",
-	"getrandom":   "ptr ulong uint",
+	"getrandom":   "ptr ulong grndflags",
 
 	// memory
 	"mmap":     "ptr ulong prot mapflags fd hex -> hex",
@@ -868,11 +1055,17 @@ var signatures = map[string]string{
 	"mremap":   "ptr ulong ulong hex ptr -> hex",
 	"shmat":    "int ptr hex -> hex",
 	"mincore":  "ptr ulong ptr",
+	"madvise":  "ptr ulong madvice",
 
 	// processes and signals
 	"exit":              "int",
+	"clone":             "clone clone clone clone clone",
+	"arch_prctl":        "archprctl ptr",
+	"prlimit64":         "int rlimit ptr ptr",
+	"getrlimit":         "rlimit ptr",
+	"setrlimit":         "rlimit ptr",
 	"exit_group":        "int",
-	"wait4":             "int ptr hex ptr",
+	"wait4":             "int ptr waitoptions ptr",
 	"kill":              "int signal",
 	"tkill":             "int signal",
 	"tgkill":            "int int signal",
@@ -945,6 +1138,8 @@ func parseSignature(name, sig string) callDecoder {
 		cd.ret = retHex
 	case "octal":
 		cd.ret = retOctal
+	case "fcntl":
+		cd.ret = retFcntl
 	default:
 		panic("signature of " + name + ": unknown result kind " + strconv.Quote(ret))
 	}

@@ -376,6 +376,7 @@ const (
 	oTmpfileFlag    = 4194304 // __O_TMPFILE
 	oAccmode        = 3       // O_ACCMODE
 	atStatxSyncType = 24576   // AT_STATX_SYNC_TYPE
+	cloneSignalMask = 255     // CSIGNAL
 	mapType         = 15      // MAP_TYPE
 	mapHugeShift    = 26      // MAP_HUGE_SHIFT
 	mapHugeMask     = 63      // MAP_HUGE_MASK
@@ -543,6 +544,150 @@ var clockNames = xlat{
 	{0x9, "CLOCK_BOOTTIME_ALARM"},
 	{0xa, "CLOCK_SGI_CYCLE"},
 	{0xb, "CLOCK_TAI"},
+}
+
+// fcntlCmds is strace's xlat/fcntlcmds.in, in its order, with amd64 values.
+var fcntlCmds = xlat{
+	{0x0, "F_DUPFD"},
+	{0x1, "F_GETFD"},
+	{0x2, "F_SETFD"},
+	{0x3, "F_GETFL"},
+	{0x4, "F_SETFL"},
+	{0x5, "F_GETLK"},
+	{0x6, "F_SETLK"},
+	{0x7, "F_SETLKW"},
+	{0x8, "F_SETOWN"},
+	{0x9, "F_GETOWN"},
+	{0xa, "F_SETSIG"},
+	{0xb, "F_GETSIG"},
+	{0xf, "F_SETOWN_EX"},
+	{0x10, "F_GETOWN_EX"},
+	{0x11, "F_GETOWNER_UIDS"},
+	{0x24, "F_OFD_GETLK"},
+	{0x25, "F_OFD_SETLK"},
+	{0x26, "F_OFD_SETLKW"},
+	{0x400, "F_SETLEASE"},
+	{0x401, "F_GETLEASE"},
+	{0x402, "F_NOTIFY"},
+	{0x405, "F_CANCELLK"},
+	{0x406, "F_DUPFD_CLOEXEC"},
+	{0x407, "F_SETPIPE_SZ"},
+	{0x408, "F_GETPIPE_SZ"},
+	{0x409, "F_ADD_SEALS"},
+	{0x40a, "F_GET_SEALS"},
+}
+
+// cloneFlags is strace's xlat/clone_flags.in, in its order, with amd64 values.
+var cloneFlags = xlat{
+	{0x100, "CLONE_VM"},
+	{0x200, "CLONE_FS"},
+	{0x400, "CLONE_FILES"},
+	{0x800, "CLONE_SIGHAND"},
+	{0x1000, "CLONE_PIDFD"},
+	{0x2000, "CLONE_PTRACE"},
+	{0x4000, "CLONE_VFORK"},
+	{0x8000, "CLONE_PARENT"},
+	{0x10000, "CLONE_THREAD"},
+	{0x20000, "CLONE_NEWNS"},
+	{0x40000, "CLONE_SYSVSEM"},
+	{0x80000, "CLONE_SETTLS"},
+	{0x100000, "CLONE_PARENT_SETTID"},
+	{0x200000, "CLONE_CHILD_CLEARTID"},
+	{0x800000, "CLONE_UNTRACED"},
+	{0x1000000, "CLONE_CHILD_SETTID"},
+	{0x2000000, "CLONE_NEWCGROUP"},
+	{0x4000000, "CLONE_NEWUTS"},
+	{0x8000000, "CLONE_NEWIPC"},
+	{0x10000000, "CLONE_NEWUSER"},
+	{0x20000000, "CLONE_NEWPID"},
+	{0x40000000, "CLONE_NEWNET"},
+	{0x80000000, "CLONE_IO"},
+}
+
+// wait4Options is strace's xlat/wait4_options.in, in its order, with amd64 values.
+var wait4Options = xlat{
+	{0x1, "WNOHANG"},
+	{0x4, "WEXITED"},
+	{0x2, "WSTOPPED"},
+	{0x8, "WCONTINUED"},
+	{0x1000000, "WNOWAIT"},
+	{0x80000000, "__WCLONE"},
+	{0x40000000, "__WALL"},
+	{0x20000000, "__WNOTHREAD"},
+}
+
+// archPrctlCodes is strace's xlat/archvals.in, in its order, with amd64 values.
+var archPrctlCodes = xlat{
+	{0x1001, "ARCH_SET_GS"},
+	{0x1002, "ARCH_SET_FS"},
+	{0x1003, "ARCH_GET_FS"},
+	{0x1004, "ARCH_GET_GS"},
+	{0x1011, "ARCH_GET_CPUID"},
+	{0x1012, "ARCH_SET_CPUID"},
+	{0x1021, "ARCH_GET_XCOMP_SUPP"},
+	{0x1022, "ARCH_GET_XCOMP_PERM"},
+	{0x1023, "ARCH_REQ_XCOMP_PERM"},
+	{0x1024, "ARCH_GET_XCOMP_GUEST_PERM"},
+	{0x1025, "ARCH_REQ_XCOMP_GUEST_PERM"},
+	{0x2001, "ARCH_MAP_VDSO_X32"},
+	{0x2002, "ARCH_MAP_VDSO_32"},
+	{0x2003, "ARCH_MAP_VDSO_64"},
+}
+
+// rlimitResources is strace's xlat/resources.in, in its order, with amd64 values.
+var rlimitResources = xlat{
+	{0x0, "RLIMIT_CPU"},
+	{0x1, "RLIMIT_FSIZE"},
+	{0x2, "RLIMIT_DATA"},
+	{0x3, "RLIMIT_STACK"},
+	{0x4, "RLIMIT_CORE"},
+	{0x5, "RLIMIT_RSS"},
+	{0x6, "RLIMIT_NPROC"},
+	{0x7, "RLIMIT_NOFILE"},
+	{0x8, "RLIMIT_MEMLOCK"},
+	{0x9, "RLIMIT_AS"},
+	{0xa, "RLIMIT_LOCKS"},
+	{0xb, "RLIMIT_SIGPENDING"},
+	{0xc, "RLIMIT_MSGQUEUE"},
+	{0xd, "RLIMIT_NICE"},
+	{0xe, "RLIMIT_RTPRIO"},
+	{0xf, "RLIMIT_RTTIME"},
+}
+
+// getrandomFlags is strace's xlat/getrandom_flags.in, in its order, with amd64 values.
+var getrandomFlags = xlat{
+	{0x1, "GRND_NONBLOCK"},
+	{0x2, "GRND_RANDOM"},
+	{0x4, "GRND_INSECURE"},
+}
+
+// madviseAdvice is strace's xlat/madvise_cmds.in, in its order, with amd64 values.
+var madviseAdvice = xlat{
+	{0x0, "MADV_NORMAL"},
+	{0x1, "MADV_RANDOM"},
+	{0x2, "MADV_SEQUENTIAL"},
+	{0x3, "MADV_WILLNEED"},
+	{0x4, "MADV_DONTNEED"},
+	{0x8, "MADV_FREE"},
+	{0x9, "MADV_REMOVE"},
+	{0xa, "MADV_DONTFORK"},
+	{0xb, "MADV_DOFORK"},
+	{0xc, "MADV_MERGEABLE"},
+	{0xd, "MADV_UNMERGEABLE"},
+	{0xe, "MADV_HUGEPAGE"},
+	{0xf, "MADV_NOHUGEPAGE"},
+	{0x10, "MADV_DONTDUMP"},
+	{0x11, "MADV_DODUMP"},
+	{0x12, "MADV_WIPEONFORK"},
+	{0x13, "MADV_KEEPONFORK"},
+	{0x14, "MADV_COLD"},
+	{0x15, "MADV_PAGEOUT"},
+	{0x16, "MADV_POPULATE_READ"},
+	{0x17, "MADV_POPULATE_WRITE"},
+	{0x18, "MADV_DONTNEED_LOCKED"},
+	{0x19, "MADV_COLLAPSE"},
+	{0x64, "MADV_HWPOISON"},
+	{0x65, "MADV_SOFT_OFFLINE"},
 }
 
 // signalNames are strace's names of the signals below SIGRTMIN and SIGRTMIN itself;

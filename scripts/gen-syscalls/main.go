@@ -709,6 +709,13 @@ var xlatSpecs = []xlatSpec{
 	{"sigprocmaskcmds", "sigprocmaskCmds", []string{"asm/signal.h"}},
 	{"fdflags", "fdFlags", []string{"linux/fcntl.h"}},
 	{"clocknames", "clockNames", []string{"linux/time.h"}},
+	{"fcntlcmds", "fcntlCmds", []string{"linux/fcntl.h"}},
+	{"clone_flags", "cloneFlags", []string{"linux/sched.h"}},
+	{"wait4_options", "wait4Options", []string{"linux/wait.h"}},
+	{"archvals", "archPrctlCodes", nil},
+	{"resources", "rlimitResources", []string{"asm/resource.h"}},
+	{"getrandom_flags", "getrandomFlags", []string{"linux/random.h"}},
+	{"madvise_cmds", "madviseAdvice", []string{"asm/mman.h"}},
 }
 
 // archConstSpecs are single values the decoder needs: Go name, C name and
@@ -719,6 +726,7 @@ var archConstSpecs = []struct{ goName, cName, header string }{
 	{"oTmpfileFlag", "__O_TMPFILE", "linux/fcntl.h"},
 	{"oAccmode", "O_ACCMODE", "linux/fcntl.h"},
 	{"atStatxSyncType", "AT_STATX_SYNC_TYPE", "linux/fcntl.h"},
+	{"cloneSignalMask", "CSIGNAL", "linux/sched.h"},
 	{"mapType", "MAP_TYPE", "asm/mman.h"},
 	{"mapHugeShift", "MAP_HUGE_SHIFT", "linux/mman.h"},
 	{"mapHugeMask", "MAP_HUGE_MASK", "linux/mman.h"},

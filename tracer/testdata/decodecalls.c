@@ -20,7 +20,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -163,13 +166,29 @@ int main(int argc, char **argv)
 	call(SYS_dup3, fd, 100, O_CLOEXEC, 0, 0, 0, END);
 	call(SYS_close, fd2, 0, 0, 0, 0, 0, END);
 	call(SYS_close, 100, 0, 0, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_GETFD, 0, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_SETFD, 0, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_GETFD, 0, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_SETFL, O_NONBLOCK | O_APPEND, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0, END);
+	fd2 = call(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 10, 0, 0, 0, END);
+	call(SYS_close, fd2, 0, 0, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_SETLK, 0, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_GETSIG, 0, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_SETSIG, SIGUSR1, 0, 0, 0, END);
+	call(SYS_fcntl, fd, F_GETSIG, 0, 0, 0, 0, END);
+	call(SYS_fcntl, fd, 0x7777, 0x10, 0, 0, 0, END);
 	call(SYS_close, fd, 0, 0, 0, 0, 0, END);
 
 	/* memory */
 	long p = call(SYS_mmap, 0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, END);
 	call(SYS_mprotect, p, 4096, PROT_NONE, 0, 0, 0, END);
+	call(SYS_madvise, p, 8192, MADV_WILLNEED, 0, 0, 0, END);
 	call(SYS_munmap, p, 8192, 0, 0, 0, 0, END);
 	call(SYS_mmap, 0, 4096, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0, END);
+	call(SYS_madvise, p, 4096, MADV_DONTNEED, 0, 0, 0, END);
 	call(SYS_brk, 0, 0, 0, 0, 0, 0, END);
 	call(SYS_umask, 022, 0, 0, 0, 0, 0, END);
 	call(SYS_umask, 077, 0, 0, 0, 0, 0, END);
@@ -181,6 +200,23 @@ int main(int argc, char **argv)
 	call(SYS_kill, 0x7ffffff0, SIGTERM, 0, 0, 0, 0, END);
 	call(SYS_kill, 0x7ffffff0, 32 + 3, 0, 0, 0, 0, END);
 	call(SYS_rt_sigprocmask, SIG_BLOCK, 0, 0, 8, 0, 0, END);
+	call(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, 0, 0, 0, END);
+	call(SYS_getrandom, S(buf), 8, 0x80, 0, 0, 0, END);
+	call(SYS_wait4, -1, 0, WNOHANG, 0, 0, 0, END);
+	/* clone: the child leaves at once; its calls are under its own pid */
+	int tid;
+#ifdef __x86_64__
+	long child = call(SYS_clone, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0, 0, S(&tid), 0, 0, END);
+#else
+	long child = call(SYS_clone, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0, 0, 0, S(&tid), 0, END);
+#endif
+	if (child == 0)
+		syscall(SYS_exit_group, 0);
+	call(SYS_wait4, child, 0, __WALL, 0, 0, 0, END);
+	child = call(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0, END);
+	if (child == 0)
+		syscall(SYS_exit_group, 0);
+	call(SYS_wait4, child, 0, 0, 0, 0, 0, END);
 	call(SYS_clock_gettime, CLOCK_MONOTONIC, 0, 0, 0, 0, 0, END);
 	call(1000, 1, 0, 0x7fff, 0, 0, 0, END);
 
