@@ -6,11 +6,13 @@
 // system call of the traced process tree, written to a ring buffer.
 //
 // A task belongs to the traced tree when it has task-local storage in the
-// map `tasks`: user space seeds the target (run: the shim that will execve
-// the command; attach: every thread of each PID), sched_process_fork adds
-// children and threads, and the kernel frees the storage with the task, so
-// no state outlives a task (a thread that execve's from a non-leader
-// position keeps its own storage and its pending execve).
+// map `tasks`. run: the child that stracectl's thread fork_seed_tid forks
+// gets it in sched_process_fork, before it can run, marked TASK_PRE_EXEC
+// until it execve's the command; attach: user space gives it to every
+// thread of each PID. sched_process_fork extends the tree to children and
+// threads, and the kernel frees the storage with the task, so no state
+// outlives a task (a thread that execve's from a non-leader position keeps
+// its own storage and its pending execve).
 //
 // At syscall entry the state of the call (time, number, arguments and the
 // strings user space asked for) is kept in the task's storage; at exit the
@@ -126,7 +128,7 @@ struct record {
 };
 
 // Task state flags.
-#define TASK_PRE_EXEC 1 // run: the shim before the command's execve
+#define TASK_PRE_EXEC 1 // run: the forked child before it execve's the command
 #define TASK_IN_CALL 2  // rec holds the entry of a call not yet returned
 
 // task_state is the task-local storage of a traced task. data follows rec
@@ -137,6 +139,10 @@ struct task_state {
 	struct record rec;
 	char data[CAPTURE_MASK + 1 + CAPTURE_SIZE];
 };
+
+// fork_seed_tid is, while stracectl starts the command of `run`, the id of
+// the thread that forks it; 0 otherwise. User space sets it at run time.
+__u32 fork_seed_tid = 0;
 
 // Settings, fixed by user space before loading.
 volatile const __u32 execve_nr = 0xffffffff;
@@ -352,11 +358,18 @@ static __always_inline void on_exit(struct task_state *st, long ret, __u64 pendi
 	emit(st);
 }
 
-// adopt gives a traced task's child the state of a traced task: the child
-// inherits TASK_PRE_EXEC from the shim.
-static __always_inline void adopt(struct task_state *parent, struct task_state *child)
+// fork_flags returns the flags a child of the current task starts with:
+// its parent's TASK_PRE_EXEC when the parent is traced, TASK_PRE_EXEC when
+// the parent is the thread of stracectl that starts the command, and -1
+// when the child is not traced.
+static __always_inline long fork_flags(struct task_state *parent)
 {
-	child->flags = parent->flags & TASK_PRE_EXEC;
+	if (parent)
+		return parent->flags & TASK_PRE_EXEC;
+	__u32 seed = fork_seed_tid;
+	if (seed && seed == (__u32)bpf_get_current_pid_tgid())
+		return TASK_PRE_EXEC;
+	return -1;
 }
 
 // --- tp_btf: trusted task pointers, registers read directly. ---
@@ -386,12 +399,12 @@ int BPF_PROG(exit_btf, struct pt_regs *regs, long ret)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
 {
-	struct task_state *ps = bpf_task_storage_get(&tasks, parent, 0, 0);
-	if (!ps)
+	long flags = fork_flags(bpf_task_storage_get(&tasks, parent, 0, 0));
+	if (flags < 0)
 		return 0;
 	struct task_state *cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (cs)
-		adopt(ps, cs);
+		cs->flags = flags;
 	return 0;
 }
 
@@ -438,14 +451,15 @@ static __always_inline struct task_state *current_state(void)
 	return st;
 }
 
-// note_fork records that the current (traced?) task forked child_tid.
+// note_fork records that the current task forked child_tid, when the child
+// is to be traced.
 static __always_inline void note_fork(__u32 child_tid)
 {
-	struct task_state *ps = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
-	if (!ps)
+	long flags = fork_flags(bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0));
+	if (flags < 0)
 		return;
-	__u32 flags = ps->flags & TASK_PRE_EXEC;
-	bpf_map_update_elem(&newborn, &child_tid, &flags, BPF_ANY);
+	__u32 inherited = flags;
+	bpf_map_update_elem(&newborn, &child_tid, &inherited, BPF_ANY);
 }
 
 static __always_inline void note_exec(void)

@@ -16,11 +16,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
@@ -103,10 +105,12 @@ type ebpfBackend struct {
 	flavor string
 	tasks  *ebpf.Map
 	events *ebpf.Map
-	lost   *ebpf.Map
-	coll   *ebpf.Collection
-	links  []link.Link
-	used   bool
+	// forkSeed is fork_seed_tid in ebpf.c.
+	forkSeed *ebpf.Variable
+	lost     *ebpf.Map
+	coll     *ebpf.Collection
+	links    []link.Link
+	used     bool
 }
 
 // newEBPF loads and attaches the programs, or says why it cannot.
@@ -117,6 +121,10 @@ func newEBPF(opts Options) (Backend, error) {
 	if _, err := os.Stat(btfPath); err != nil {
 		return nil, fmt.Errorf("the kernel publishes no BTF (%s is missing) — the eBPF backend needs a kernel built with CONFIG_DEBUG_INFO_BTF=y; use --backend strace", btfPath)
 	}
+	// Decoding the kernel's types (for CO-RE and tp_btf) is the longest
+	// step of the start; it runs while the ring buffer is allocated.
+	kernelTypes := btf.NewCache()
+	go kernelTypes.Kernel()
 	spec, err := loadEbpfProg()
 	if err != nil {
 		return nil, err
@@ -124,9 +132,17 @@ func newEBPF(opts Options) (Backend, error) {
 	if err := configure(spec, &opts); err != nil {
 		return nil, err
 	}
+	events, err := ebpf.NewMap(spec.Maps["events"])
+	if err != nil {
+		return nil, fmt.Errorf("allocating the %d-byte ring buffer: %w", spec.Maps["events"].MaxEntries, err)
+	}
+	defer events.Close() // each collection holds its own reference
 	var failures []error
 	for _, f := range hookFlavors {
-		b, err := load(spec, f, opts)
+		b, err := load(spec, f, opts, &ebpf.CollectionOptions{
+			Cache:           kernelTypes,
+			MapReplacements: map[string]*ebpf.Map{"events": events},
+		})
 		if err == nil {
 			if opts.Debug {
 				fmt.Fprintf(opts.diag(), "stracectl: ebpf: programs attached as %s (ring buffer %d bytes)\n", f.name, spec.Maps["events"].MaxEntries)
@@ -227,7 +243,7 @@ func ringSize(n int) int {
 
 // load loads the programs of one flavour (and the maps they use) and
 // attaches them.
-func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options) (b *ebpfBackend, err error) {
+func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.CollectionOptions) (b *ebpfBackend, err error) {
 	spec = spec.Copy()
 	keep := map[string]bool{f.enter: true, f.exit: true, f.fork: true, f.exec: true}
 	for name := range spec.Programs {
@@ -238,7 +254,7 @@ func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options) (b *ebpfBackend
 	if f.name == "tp_btf" {
 		delete(spec.Maps, "newborn")
 	}
-	coll, err := ebpf.NewCollection(spec)
+	coll, err := ebpf.NewCollectionWithOptions(spec, *copts)
 	if err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) && opts.Debug {
@@ -246,7 +262,7 @@ func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options) (b *ebpfBackend
 		}
 		return nil, err
 	}
-	b = &ebpfBackend{opts: opts, flavor: f.name, coll: coll, tasks: coll.Maps["tasks"], events: coll.Maps["events"], lost: coll.Maps["lost"]}
+	b = &ebpfBackend{opts: opts, flavor: f.name, coll: coll, forkSeed: coll.Variables["fork_seed_tid"], tasks: coll.Maps["tasks"], events: coll.Maps["events"], lost: coll.Maps["lost"]}
 	defer func() {
 		if err != nil {
 			b.close()
@@ -297,14 +313,11 @@ func (b *ebpfBackend) seed(pidfd int, flags uint32) error {
 	return b.tasks.Update(uint32(pidfd), &st, ebpf.UpdateAny)
 }
 
-// shimEnv marks the re-executed stracectl that waits for the tracer and
-// then execve's the command (see runShim).
-const shimEnv = "STRACECTL_EBPF_SHIM"
-
-// Run starts argv through the shim: the shim is seeded into the traced
-// tree while it waits on a pipe, so the command cannot make a call before
-// the programs see it; everything before its execve is dropped in the
-// kernel.
+// Run starts argv in a new process group and traces it from its execve
+// on. The thread that forks it is named to the fork hook, which gives the
+// child its place in the traced tree before the child can run: no call of
+// the command is missed, and the child's own calls before the execve are
+// dropped in the kernel, as strace drops them.
 func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) (int, error) {
 	defer b.close()
 	if err := b.claim(); err != nil {
@@ -317,28 +330,7 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 	if err != nil {
 		return 0, fmt.Errorf("cannot run %s: %w", argv[0], err)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return 0, fmt.Errorf("cannot find the stracectl binary to start the command: %w", err)
-	}
-	ready, release, err := os.Pipe()
-	if err != nil {
-		return 0, err
-	}
-	defer release.Close()
-	upRead, up, err := os.Pipe()
-	if err != nil {
-		ready.Close()
-		return 0, err
-	}
-	defer upRead.Close()
-	cmd := &exec.Cmd{
-		Path:        self,
-		Args:        append([]string{"stracectl-shim", path}, argv...),
-		Env:         append(os.Environ(), shimEnv+"=1"),
-		ExtraFiles:  []*os.File{ready, up},
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
-	}
+	cmd := &exec.Cmd{Path: path, Args: argv, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
 	if b.opts.Stdin != nil {
 		cmd.Stdin = b.opts.Stdin
 	}
@@ -350,38 +342,23 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 	}
 	r, err := newRingReader(b)
 	if err != nil {
-		ready.Close()
-		up.Close()
 		return 0, err
 	}
 	defer r.close()
-	err = cmd.Start()
-	ready.Close()
-	up.Close()
-	if err != nil {
-		return 0, fmt.Errorf("cannot start %s: %w", argv[0], err)
+	if err := b.startTraced(cmd); err != nil {
+		return 0, fmt.Errorf("cannot run %s: %w", argv[0], err)
 	}
 	pid := cmd.Process.Pid
-	var buf [1]byte
-	if _, err := upRead.Read(buf[:]); err != nil {
-		cmd.Wait()
-		return 0, fmt.Errorf("cannot start %s: stracectl did not start again as its launcher (%v)", argv[0], err)
-	}
-	if err := b.seedProcess(pid, taskPreExec); err != nil {
-		syscall.Kill(-pid, syscall.SIGKILL)
-		cmd.Wait()
-		return 0, fmt.Errorf("cannot trace %s: %w", argv[0], err)
-	}
-	release.Write(buf[:])
-	release.Close()
 
 	exited := make(chan struct{})
 	go func() {
 		cmd.Wait()
 		close(exited)
+		r.wake()
 	}()
+	stopWaking := context.AfterFunc(ctx, r.wake)
+	defer stopWaking()
 	var killAt time.Time
-	stopping := false
 	for {
 		select {
 		case <-exited:
@@ -389,14 +366,12 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 			return exitStatus(cmd.ProcessState), b.finish(err)
 		default:
 		}
-		if !stopping && ctx.Err() != nil {
-			stopping = true
+		if ctx.Err() != nil && killAt.IsZero() {
 			syscall.Kill(-pid, syscall.SIGTERM)
 			killAt = time.Now().Add(stopGrace)
 		}
-		if stopping && !killAt.IsZero() && time.Now().After(killAt) {
+		if !killAt.IsZero() && time.Now().After(killAt) {
 			syscall.Kill(-pid, syscall.SIGKILL)
-			killAt = time.Time{}
 		}
 		if err := r.poll(out, pollInterval); err != nil {
 			syscall.Kill(-pid, syscall.SIGKILL)
@@ -404,6 +379,23 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 			return exitStatus(cmd.ProcessState), err
 		}
 	}
+}
+
+// startTraced starts cmd from a thread locked for the purpose, whose id the
+// fork hook is given for the time of the fork.
+func (b *ebpfBackend) startTraced(cmd *exec.Cmd) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := b.forkSeed.Set(uint32(unix.Gettid())); err != nil {
+		return fmt.Errorf("naming the forking thread to the eBPF programs: %w", err)
+	}
+	err := cmd.Start()
+	if serr := b.forkSeed.Set(uint32(0)); serr != nil && err == nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return fmt.Errorf("clearing the forking thread in the eBPF programs: %w", serr)
+	}
+	return err
 }
 
 // exitStatus is the shell's view of how a process ended: its exit code, or
@@ -457,6 +449,8 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out *emit.Stream) 
 			return fmt.Errorf("cannot attach to %d: %w", pid, err)
 		}
 	}
+	stopWaking := context.AfterFunc(ctx, r.wake)
+	defer stopWaking()
 	for {
 		if ctx.Err() != nil || allExited(live) {
 			return b.finish(r.drain(out))
@@ -572,13 +566,17 @@ func newRingReader(b *ebpfBackend) (*ringReader, error) {
 
 func (r *ringReader) close() { r.rd.Close() }
 
+// wake ends the current wait for records early: the traced tasks are gone
+// or the trace is being stopped.
+func (r *ringReader) wake() { r.rd.Flush() }
+
 // poll waits up to wait for records (the kernel wakes it earlier once
 // enough are queued), then reads all that are there, in batches.
 func (r *ringReader) poll(out *emit.Stream, wait time.Duration) error {
 	r.rd.SetDeadline(time.Now().Add(wait))
 	for {
 		err := r.rd.ReadInto(&r.rec)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ringbuf.ErrFlushed) {
 			return r.send(out)
 		}
 		if err != nil {

@@ -71,6 +71,7 @@ const (
 	ebpfProgVarExitNr         = "exit_nr"
 	ebpfProgVarFailedOnly     = "failed_only"
 	ebpfProgVarFilterSyscalls = "filter_syscalls"
+	ebpfProgVarForkSeedTid    = "fork_seed_tid"
 	ebpfProgVarWakeupBytes    = "wakeup_bytes"
 	ebpfProgVarWanted         = "wanted"
 )
@@ -152,6 +153,7 @@ type ebpfProgVariableSpecs struct {
 	ExitNr         *ebpf.VariableSpec `ebpf:"exit_nr"`
 	FailedOnly     *ebpf.VariableSpec `ebpf:"failed_only"`
 	FilterSyscalls *ebpf.VariableSpec `ebpf:"filter_syscalls"`
+	ForkSeedTid    *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	WakeupBytes    *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 	Wanted         *ebpf.VariableSpec `ebpf:"wanted"`
 }
@@ -202,6 +204,7 @@ type ebpfProgVariables struct {
 	ExitNr         *ebpf.Variable `ebpf:"exit_nr"`
 	FailedOnly     *ebpf.Variable `ebpf:"failed_only"`
 	FilterSyscalls *ebpf.Variable `ebpf:"filter_syscalls"`
+	ForkSeedTid    *ebpf.Variable `ebpf:"fork_seed_tid"`
 	WakeupBytes    *ebpf.Variable `ebpf:"wakeup_bytes"`
 	Wanted         *ebpf.Variable `ebpf:"wanted"`
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 
 	"github.com/stracectl/stracectl/emit"
@@ -47,7 +48,7 @@ func TestEBPFHookFlavors(t *testing.T) {
 			if err := configure(spec, &opts); err != nil {
 				t.Fatal(err)
 			}
-			b, err := load(spec, f, opts)
+			b, err := load(spec, f, opts, &ebpf.CollectionOptions{})
 			if err != nil {
 				t.Fatalf("%s does not load here: %v", f.name, err)
 			}
