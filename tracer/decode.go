@@ -320,6 +320,10 @@ func (d *decoder) decodeArgs(cd *callDecoder, c *rawCall) []string {
 			if i == 0 {
 				args = d.cloneArgs(args, c)
 			}
+		case argFutex:
+			if i == 0 {
+				args = d.futexArgs(args, c)
+			}
 		case argFcntlArg:
 			if arg, ok := d.fcntlArg(c.Args[1], v); ok {
 				args = append(args, arg)
@@ -523,6 +527,62 @@ func (d *decoder) cloneArgs(args []string, c *rawCall) []string {
 	return args
 }
 
+// futex operations whose arguments strace prints differently.
+var (
+	futexWait, futexWake, futexFd, futexRequeue, futexCmpRequeue = futexOp("FUTEX_WAIT"), futexOp("FUTEX_WAKE"), futexOp("FUTEX_FD"), futexOp("FUTEX_REQUEUE"), futexOp("FUTEX_CMP_REQUEUE")
+	futexWakeOp, futexLockPi, futexUnlockPi, futexTrylockPi      = futexOp("FUTEX_WAKE_OP"), futexOp("FUTEX_LOCK_PI"), futexOp("FUTEX_UNLOCK_PI"), futexOp("FUTEX_TRYLOCK_PI")
+	futexWaitBitset, futexWakeBitset, futexWaitRequeuePi         = futexOp("FUTEX_WAIT_BITSET"), futexOp("FUTEX_WAKE_BITSET"), futexOp("FUTEX_WAIT_REQUEUE_PI")
+	futexCmpRequeuePi, futexLockPi2                              = futexOp("FUTEX_CMP_REQUEUE_PI"), futexOp("FUTEX_LOCK_PI2")
+)
+
+func futexOp(name string) uint64 {
+	for _, e := range futexOps {
+		if e.name == name {
+			return e.value
+		}
+	}
+	panic("futex operation " + name + " missing from the generated table")
+}
+
+// futexCmdMask keeps a futex operation's command (strace's op & 127).
+const futexCmdMask = 127
+
+// futexArgs prints futex's arguments as strace does: the address, the
+// operation, then what the operation uses. A timeout is printed as its
+// pointer (strace prints the timespec), and FUTEX_WAKE_OP's encoded
+// operation as hex (strace spells it out).
+func (d *decoder) futexArgs(args []string, c *rawCall) []string {
+	op := uint64(uint32(c.Args[1]))
+	val := d.unsigned(uint64(uint32(c.Args[2])))
+	val2 := uint64(uint32(c.Args[3]))
+	timeout, uaddr2, val3 := c.Args[3], c.Args[4], uint64(uint32(c.Args[5]))
+	args = append(args, d.valueArg(argPtr, c.Args[0]), d.value(futexOps, op, "FUTEX_???"))
+	switch op & futexCmdMask {
+	case futexWait:
+		args = append(args, val, d.valueArg(argPtr, timeout))
+	case futexLockPi, futexLockPi2:
+		args = append(args, d.valueArg(argPtr, timeout))
+	case futexWaitBitset:
+		args = append(args, val, d.valueArg(argPtr, timeout), d.value(futexBitset, val3, ""))
+	case futexWakeBitset:
+		args = append(args, val, d.value(futexBitset, val3, ""))
+	case futexRequeue:
+		args = append(args, val, d.unsigned(val2), d.valueArg(argPtr, uaddr2))
+	case futexCmpRequeue, futexCmpRequeuePi:
+		args = append(args, val, d.unsigned(val2), d.valueArg(argPtr, uaddr2), d.unsigned(val3))
+	case futexWakeOp:
+		args = append(args, val, d.unsigned(val2), d.valueArg(argPtr, uaddr2), d.hexOrZero(val3))
+	case futexWaitRequeuePi:
+		args = append(args, val, d.valueArg(argPtr, timeout), d.valueArg(argPtr, uaddr2))
+	case futexWake, futexFd:
+		args = append(args, val)
+	case futexUnlockPi, futexTrylockPi:
+	default:
+		args = append(args, val, d.valueArg(argPtr, timeout), d.valueArg(argPtr, uaddr2), d.hexOrZero(val3))
+	}
+	return args
+}
+
 // cloneFlagSet reports whether the named clone flag is in flags.
 func cloneFlagSet(flags uint64, name string) bool {
 	for _, e := range cloneFlags {
@@ -597,12 +657,16 @@ func (d *decoder) appendFlags(x xlat, v uint64) bool {
 }
 
 // value prints one value of a set as strace's printxval does: its name,
-// or hex with the default in a comment ("0x7 /* SEEK_??? */").
+// or hex with the default in a comment ("0x7 /* SEEK_??? */"), or plain hex
+// when there is no default.
 func (d *decoder) value(x xlat, v uint64, dflt string) string {
 	for _, e := range x {
 		if e.value == v {
 			return e.name
 		}
+	}
+	if dflt == "" {
+		return d.hexOrZero(v)
 	}
 	d.begin()
 	if v == 0 {
@@ -933,6 +997,7 @@ const (
 	argGetrandomFlags                // GRND_NONBLOCK
 	argMadvise                       // MADV_DONTNEED
 	argClone                         // clone's five arguments, printed as strace's named fields
+	argFutex                         // futex's arguments, as many as its operation takes
 )
 
 // argKinds names the kinds in signatures.
@@ -945,6 +1010,7 @@ var argKinds = map[string]argKind{
 	"signal": argSignal, "ofdflags": argOpenModeFlags, "sighow": argSigprocmaskHow, "clock": argClock,
 	"fcntlcmd": argFcntlCmd, "fcntlarg": argFcntlArg, "waitoptions": argWaitOptions, "archprctl": argArchPrctl,
 	"rlimit": argRlimit, "grndflags": argGetrandomFlags, "madvice": argMadvise, "clone": argClone,
+	"futex": argFutex,
 }
 
 // retKind says how a successful result is printed.
@@ -1060,6 +1126,7 @@ var signatures = map[string]string{
 	// processes and signals
 	"exit":              "int",
 	"clone":             "clone clone clone clone clone",
+	"futex":             "futex futex futex futex futex futex",
 	"arch_prctl":        "archprctl ptr",
 	"prlimit64":         "int rlimit ptr ptr",
 	"getrlimit":         "rlimit ptr",

@@ -716,6 +716,8 @@ var xlatSpecs = []xlatSpec{
 	{"resources", "rlimitResources", []string{"asm/resource.h"}},
 	{"getrandom_flags", "getrandomFlags", []string{"linux/random.h"}},
 	{"madvise_cmds", "madviseAdvice", []string{"asm/mman.h"}},
+	{"futexops", "futexOps", []string{"linux/futex.h"}},
+	{"futexbitset", "futexBitset", []string{"linux/futex.h"}},
 }
 
 // archConstSpecs are single values the decoder needs: Go name, C name and
@@ -814,6 +816,11 @@ func cValues(a arch, headers []string, lines []xlatLine) ([]xlatEntry, error) {
 		}
 		v := "xlat_value_" + strconv.Itoa(len(names))
 		names = append(names, l.name)
+		if !identifier.MatchString(l.name) {
+			// A combination printed as written (FUTEX_FD|FUTEX_PRIVATE_FLAG).
+			fmt.Fprintf(&prog, "unsigned long long %s = (unsigned long long)(%s);\n", v, l.name)
+			continue
+		}
 		fmt.Fprintf(&prog, "#if defined(%s)\nunsigned long long %s = (unsigned long long)(%s);\n", l.name, v, l.name)
 		if l.value != "" {
 			fmt.Fprintf(&prog, "#else\nunsigned long long %s = (unsigned long long)(%s);\n", v, l.value)
@@ -858,6 +865,8 @@ func cValues(a arch, headers []string, lines []xlatLine) ([]xlatEntry, error) {
 	}
 	return entries, nil
 }
+
+var identifier = regexp.MustCompile(`^[A-Za-z_]\w*$`)
 
 // namedXlat is a generated table: its Go name, source and entries.
 type namedXlat struct {

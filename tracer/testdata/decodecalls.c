@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -201,6 +202,14 @@ int main(int argc, char **argv)
 	call(SYS_kill, 0x7ffffff0, 32 + 3, 0, 0, 0, 0, END);
 	call(SYS_rt_sigprocmask, SIG_BLOCK, 0, 0, 8, 0, 0, END);
 	call(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, 0, 0, 0, END);
+	int word = 1;
+	call(SYS_futex, S(&word), FUTEX_WAKE_PRIVATE, 1, 0, 0, 0, END);
+	call(SYS_futex, S(&word), FUTEX_WAIT_PRIVATE, 2, 0, 0, 0, END);
+	call(SYS_futex, S(&word), FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 2, 0, 0, FUTEX_BITSET_MATCH_ANY, END);
+	call(SYS_futex, S(&word), FUTEX_WAKE_BITSET, 3, 0, 0, 0x10, END);
+	call(SYS_futex, S(&word), FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, S(buf), 5, END);
+	call(SYS_futex, S(&word), FUTEX_UNLOCK_PI, 0, 0, 0, 0, END);
+	call(SYS_futex, S(&word), 0x7f, 1, 0, 0, 0, END);
 	call(SYS_getrandom, S(buf), 8, 0x80, 0, 0, 0, END);
 	call(SYS_wait4, -1, 0, WNOHANG, 0, 0, 0, END);
 	/* clone: the child leaves at once; its calls are under its own pid */
