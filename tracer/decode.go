@@ -311,8 +311,13 @@ func (d *decoder) decodeArgs(cd *callDecoder, c *rawCall) []string {
 		v := c.Args[i]
 		switch kind {
 		case argPath:
-			args = append(args, d.pathArg(v, &c.Caps[slot]))
+			args = append(args, d.pathArg(v, &c.Caps[slot], false))
 			slot++
+		case argStr:
+			args = append(args, d.pathArg(v, &c.Caps[slot], true))
+			slot++
+		case argSocketProtocol:
+			args = append(args, d.socketProtocol(c.Args[0], v))
 		case argArgv:
 			args = append(args, d.argvArg(v, c.Caps[slot:]))
 			slot = maxCaptures
@@ -403,8 +408,75 @@ func (d *decoder) valueArg(kind argKind, v uint64) string {
 		return d.flags(getrandomFlags, uint64(uint32(v)), "GRND_???")
 	case argMadvise:
 		return d.value(madviseAdvice, uint64(uint32(v)), "MADV_???")
+	case argXattrFlags:
+		return d.flags(xattrFlags, uint64(uint32(v)), "XATTR_???")
+	case argSocketFamily:
+		return d.value(addressFamilies, uint64(uint32(v)), "AF_???")
+	case argSocketType:
+		return d.socketType(uint64(uint32(v)))
 	}
 	return d.hexOrZero(v)
+}
+
+// sockTypeMask is SOCK_TYPE_MASK of the kernel's include/linux/net.h,
+// which UAPI does not export: the bits of a socket type below its flags.
+const sockTypeMask = 0xf
+
+// socketType prints a socket type as strace does: SOCK_STREAM|SOCK_CLOEXEC.
+func (d *decoder) socketType(v uint64) string {
+	d.begin()
+	typ, found := v&sockTypeMask, false
+	for _, e := range socketTypes {
+		if e.value == typ {
+			d.appendString(e.name)
+			found = true
+			break
+		}
+	}
+	rest := v
+	if found {
+		rest = v &^ sockTypeMask
+		if rest == 0 {
+			return d.end()
+		}
+		d.appendString("|")
+	}
+	if !d.appendFlags(socketTypeFlags, rest) {
+		if rest == 0 {
+			d.appendString("0")
+		} else {
+			d.appendString("0x")
+			d.appendUint(rest, 16)
+			d.appendString(" /* SOCK_??? */")
+		}
+	}
+	return d.end()
+}
+
+// Address families whose protocol numbers strace names.
+var afInet, afInet6, afNetlink = addressFamily("AF_INET"), addressFamily("AF_INET6"), addressFamily("AF_NETLINK")
+
+func addressFamily(name string) uint64 {
+	for _, e := range addressFamilies {
+		if e.name == name {
+			return e.value
+		}
+	}
+	panic("address family " + name + " missing from the generated table")
+}
+
+// socketProtocol prints socket's protocol as strace does for the family:
+// IPPROTO_* for IPv4 and IPv6, NETLINK_* for netlink, else the number.
+// (strace also names the protocols of rarer families; those print as
+// numbers here.)
+func (d *decoder) socketProtocol(family, v uint64) string {
+	switch uint64(uint32(family)) {
+	case afInet, afInet6:
+		return d.value(inetProtocols, uint64(uint32(v)), "IPPROTO_???")
+	case afNetlink:
+		return d.value(netlinkProtocols, uint64(uint32(v)), "NETLINK_???")
+	}
+	return d.unsigned(v)
 }
 
 // fcntl commands whose third argument or result strace decodes.
@@ -825,18 +897,22 @@ func (d *decoder) octalMode(v uint64) string {
 	return d.end()
 }
 
-// pathArg prints a path as strace's printpath does: NULL, the pointer when
-// it could not be read, else the quoted string in full, followed by "..."
-// when the capture was cut.
-func (d *decoder) pathArg(ptr uint64, s *capturedString) string {
+// pathArg prints a string as strace's printpath (limited false: in full)
+// or printstr (limited: cut to the string limit) do: NULL, the pointer when
+// it could not be read, else the quoted string, followed by "..." when cut.
+func (d *decoder) pathArg(ptr uint64, s *capturedString, limited bool) string {
 	if ptr == 0 {
 		return "NULL"
 	}
 	if s.Faulted || s.Data == nil {
 		return d.hexOrZero(ptr)
 	}
+	data, cut := s.Data, s.Truncated
+	if limited && len(data) > d.stringLimit {
+		data, cut = data[:d.stringLimit], true
+	}
 	d.begin()
-	d.appendQuoted(s.Data, s.Truncated)
+	d.appendQuoted(data, cut)
 	return d.end()
 }
 
@@ -998,6 +1074,11 @@ const (
 	argMadvise                       // MADV_DONTNEED
 	argClone                         // clone's five arguments, printed as strace's named fields
 	argFutex                         // futex's arguments, as many as its operation takes
+	argStr                           // a NUL-terminated string read at entry (capturePath), cut to the string limit
+	argXattrFlags                    // XATTR_CREATE
+	argSocketFamily                  // AF_INET
+	argSocketType                    // SOCK_STREAM|SOCK_CLOEXEC
+	argSocketProtocol                // IPPROTO_TCP, NETLINK_ROUTE or a number, by the family before it
 )
 
 // argKinds names the kinds in signatures.
@@ -1011,6 +1092,7 @@ var argKinds = map[string]argKind{
 	"fcntlcmd": argFcntlCmd, "fcntlarg": argFcntlArg, "waitoptions": argWaitOptions, "archprctl": argArchPrctl,
 	"rlimit": argRlimit, "grndflags": argGetrandomFlags, "madvice": argMadvise, "clone": argClone,
 	"futex": argFutex,
+	"str":   argStr, "xattrflags": argXattrFlags, "family": argSocketFamily, "socktype": argSocketType, "protocol": argSocketProtocol,
 }
 
 // retKind says how a successful result is printed.
@@ -1036,54 +1118,66 @@ type callDecoder struct {
 // prints for a pointer, and differs from strace for what strace decodes.
 var signatures = map[string]string{
 	// files and paths
-	"open":        "path oflags omode",
-	"openat":      "dirfd path oflags omode",
-	"openat2":     "dirfd path ptr ulong",
-	"creat":       "path mode",
-	"close":       "fd",
-	"close_range": "fd fd uint",
-	"stat":        "path ptr",
-	"lstat":       "path ptr",
-	"fstat":       "fd ptr",
-	"newfstatat":  "dirfd path ptr atflags",
-	"statx":       "dirfd path statxflags statxmask ptr",
-	"statfs":      "path ptr",
-	"fstatfs":     "fd ptr",
-	"access":      "path amode",
-	"faccessat":   "dirfd path amode",
-	"faccessat2":  "dirfd path amode accessatflags",
-	"unlink":      "path",
-	"unlinkat":    "dirfd path atflags",
-	"mkdir":       "path mode",
-	"mkdirat":     "dirfd path mode",
-	"rmdir":       "path",
-	"rename":      "path path",
-	"renameat":    "dirfd path dirfd path",
-	"renameat2":   "dirfd path dirfd path renameflags",
-	"readlink":    "path ptr int",
-	"readlinkat":  "dirfd path ptr int",
-	"chdir":       "path",
-	"fchdir":      "fd",
-	"chroot":      "path",
-	"chmod":       "path mode",
-	"fchmod":      "fd mode",
-	"fchmodat":    "dirfd path mode",
-	"chown":       "path int int",
-	"lchown":      "path int int",
-	"fchown":      "fd int int",
-	"fchownat":    "dirfd path int int atflags",
-	"truncate":    "path long",
-	"ftruncate":   "fd long",
-	"symlink":     "path path",
-	"symlinkat":   "path dirfd path",
-	"link":        "path path",
-	"linkat":      "dirfd path dirfd path atflags",
-	"utimes":      "path ptr",
-	"utimensat":   "dirfd path ptr atflags",
-	"getcwd":      "ptr ulong",
-	"umask":       "mode -> octal",
-	"execve":      "path argv ptr",
-	"execveat":    "dirfd path argv ptr atflags",
+	"open":         "path oflags omode",
+	"openat":       "dirfd path oflags omode",
+	"openat2":      "dirfd path ptr ulong",
+	"creat":        "path mode",
+	"close":        "fd",
+	"close_range":  "fd fd uint",
+	"stat":         "path ptr",
+	"lstat":        "path ptr",
+	"fstat":        "fd ptr",
+	"newfstatat":   "dirfd path ptr atflags",
+	"statx":        "dirfd path statxflags statxmask ptr",
+	"statfs":       "path ptr",
+	"fstatfs":      "fd ptr",
+	"access":       "path amode",
+	"faccessat":    "dirfd path amode",
+	"faccessat2":   "dirfd path amode accessatflags",
+	"unlink":       "path",
+	"unlinkat":     "dirfd path atflags",
+	"mkdir":        "path mode",
+	"mkdirat":      "dirfd path mode",
+	"rmdir":        "path",
+	"rename":       "path path",
+	"renameat":     "dirfd path dirfd path",
+	"renameat2":    "dirfd path dirfd path renameflags",
+	"readlink":     "path ptr int",
+	"readlinkat":   "dirfd path ptr int",
+	"chdir":        "path",
+	"fchdir":       "fd",
+	"chroot":       "path",
+	"chmod":        "path mode",
+	"fchmod":       "fd mode",
+	"fchmodat":     "dirfd path mode",
+	"chown":        "path int int",
+	"lchown":       "path int int",
+	"fchown":       "fd int int",
+	"fchownat":     "dirfd path int int atflags",
+	"truncate":     "path long",
+	"ftruncate":    "fd long",
+	"symlink":      "path path",
+	"symlinkat":    "path dirfd path",
+	"link":         "path path",
+	"linkat":       "dirfd path dirfd path atflags",
+	"utimes":       "path ptr",
+	"utimensat":    "dirfd path ptr atflags",
+	"getcwd":       "ptr ulong",
+	"getxattr":     "path str ptr ulong",
+	"lgetxattr":    "path str ptr ulong",
+	"fgetxattr":    "fd str ptr ulong",
+	"setxattr":     "path str ptr ulong xattrflags",
+	"lsetxattr":    "path str ptr ulong xattrflags",
+	"fsetxattr":    "fd str ptr ulong xattrflags",
+	"listxattr":    "path ptr ulong",
+	"llistxattr":   "path ptr ulong",
+	"flistxattr":   "fd ptr ulong",
+	"removexattr":  "path str",
+	"lremovexattr": "path str",
+	"fremovexattr": "fd str",
+	"umask":        "mode -> octal",
+	"execve":       "path argv ptr",
+	"execveat":     "dirfd path argv ptr atflags",
 
 	// descriptors and I/O
 	"read":        "fd ptr ulong",
@@ -1165,6 +1259,8 @@ var signatures = map[string]string{
 	"rseq":              "ptr hex hex hex",
 
 	// sockets
+	"socket":      "family socktype protocol",
+	"socketpair":  "family socktype uint ptr",
 	"connect":     "fd ptr int",
 	"bind":        "fd ptr int",
 	"listen":      "fd int",
@@ -1218,7 +1314,7 @@ func parseSignature(name, sig string) callDecoder {
 		}
 		cd.args = append(cd.args, kind)
 		switch kind {
-		case argPath:
+		case argPath, argStr:
 			cd.captures = append(cd.captures, capture{Arg: uint8(i), Kind: capturePath})
 			slots++
 		case argArgv:

@@ -676,6 +676,143 @@ var futexBitset = xlat{
 	{0xffffffff, "FUTEX_BITSET_MATCH_ANY"},
 }
 
+// xattrFlags is strace's xlat/xattrflags.in, in its order, with arm64 values.
+var xattrFlags = xlat{
+	{0x1, "XATTR_CREATE"},
+	{0x2, "XATTR_REPLACE"},
+}
+
+// addressFamilies is strace's xlat/addrfams.in, in its order, with arm64 values.
+var addressFamilies = xlat{
+	{0x0, "AF_UNSPEC"},
+	{0x1, "AF_UNIX"},
+	{0x2, "AF_INET"},
+	{0x3, "AF_AX25"},
+	{0x4, "AF_IPX"},
+	{0x5, "AF_APPLETALK"},
+	{0x6, "AF_NETROM"},
+	{0x7, "AF_BRIDGE"},
+	{0x8, "AF_ATMPVC"},
+	{0x9, "AF_X25"},
+	{0xa, "AF_INET6"},
+	{0xb, "AF_ROSE"},
+	{0xc, "AF_DECnet"},
+	{0xd, "AF_NETBEUI"},
+	{0xe, "AF_SECURITY"},
+	{0xf, "AF_KEY"},
+	{0x10, "AF_NETLINK"},
+	{0x11, "AF_PACKET"},
+	{0x12, "AF_ASH"},
+	{0x13, "AF_ECONET"},
+	{0x14, "AF_ATMSVC"},
+	{0x15, "AF_RDS"},
+	{0x16, "AF_SNA"},
+	{0x17, "AF_IRDA"},
+	{0x18, "AF_PPPOX"},
+	{0x19, "AF_WANPIPE"},
+	{0x1a, "AF_LLC"},
+	{0x1b, "AF_IB"},
+	{0x1c, "AF_MPLS"},
+	{0x1d, "AF_CAN"},
+	{0x1e, "AF_TIPC"},
+	{0x1f, "AF_BLUETOOTH"},
+	{0x20, "AF_IUCV"},
+	{0x21, "AF_RXRPC"},
+	{0x22, "AF_ISDN"},
+	{0x23, "AF_PHONET"},
+	{0x24, "AF_IEEE802154"},
+	{0x25, "AF_CAIF"},
+	{0x26, "AF_ALG"},
+	{0x27, "AF_NFC"},
+	{0x28, "AF_VSOCK"},
+	{0x29, "AF_KCM"},
+	{0x2a, "AF_QIPCRTR"},
+	{0x2b, "AF_SMC"},
+	{0x2c, "AF_XDP"},
+	{0x2d, "AF_MCTP"},
+}
+
+// socketTypes is strace's xlat/socktypes.in, in its order, with arm64 values.
+var socketTypes = xlat{
+	{0x1, "SOCK_STREAM"},
+	{0x2, "SOCK_DGRAM"},
+	{0x3, "SOCK_RAW"},
+	{0x4, "SOCK_RDM"},
+	{0x5, "SOCK_SEQPACKET"},
+	{0x6, "SOCK_DCCP"},
+	{0xa, "SOCK_PACKET"},
+}
+
+// socketTypeFlags is strace's xlat/sock_type_flags.in, in its order, with arm64 values.
+var socketTypeFlags = xlat{
+	{0x80000, "SOCK_CLOEXEC"},
+	{0x800, "SOCK_NONBLOCK"},
+}
+
+// inetProtocols is strace's xlat/inet_protocols.in, in its order, with arm64 values.
+var inetProtocols = xlat{
+	{0x0, "IPPROTO_IP"},
+	{0x1, "IPPROTO_ICMP"},
+	{0x2, "IPPROTO_IGMP"},
+	{0x4, "IPPROTO_IPIP"},
+	{0x6, "IPPROTO_TCP"},
+	{0x8, "IPPROTO_EGP"},
+	{0xc, "IPPROTO_PUP"},
+	{0x11, "IPPROTO_UDP"},
+	{0x16, "IPPROTO_IDP"},
+	{0x1d, "IPPROTO_TP"},
+	{0x21, "IPPROTO_DCCP"},
+	{0x29, "IPPROTO_IPV6"},
+	{0x2b, "IPPROTO_ROUTING"},
+	{0x2c, "IPPROTO_FRAGMENT"},
+	{0x2e, "IPPROTO_RSVP"},
+	{0x2f, "IPPROTO_GRE"},
+	{0x32, "IPPROTO_ESP"},
+	{0x33, "IPPROTO_AH"},
+	{0x3a, "IPPROTO_ICMPV6"},
+	{0x3b, "IPPROTO_NONE"},
+	{0x3c, "IPPROTO_DSTOPTS"},
+	{0x5c, "IPPROTO_MTP"},
+	{0x5e, "IPPROTO_BEETPH"},
+	{0x62, "IPPROTO_ENCAP"},
+	{0x67, "IPPROTO_PIM"},
+	{0x6c, "IPPROTO_COMP"},
+	{0x73, "IPPROTO_L2TP"},
+	{0x84, "IPPROTO_SCTP"},
+	{0x87, "IPPROTO_MH"},
+	{0x88, "IPPROTO_UDPLITE"},
+	{0x89, "IPPROTO_MPLS"},
+	{0x8f, "IPPROTO_ETHERNET"},
+	{0xff, "IPPROTO_RAW"},
+	{0x106, "IPPROTO_MPTCP"},
+}
+
+// netlinkProtocols is strace's xlat/netlink_protocols.in, in its order, with arm64 values.
+var netlinkProtocols = xlat{
+	{0x0, "NETLINK_ROUTE"},
+	{0x1, "NETLINK_UNUSED"},
+	{0x2, "NETLINK_USERSOCK"},
+	{0x3, "NETLINK_FIREWALL"},
+	{0x4, "NETLINK_SOCK_DIAG"},
+	{0x5, "NETLINK_NFLOG"},
+	{0x6, "NETLINK_XFRM"},
+	{0x7, "NETLINK_SELINUX"},
+	{0x8, "NETLINK_ISCSI"},
+	{0x9, "NETLINK_AUDIT"},
+	{0xa, "NETLINK_FIB_LOOKUP"},
+	{0xb, "NETLINK_CONNECTOR"},
+	{0xc, "NETLINK_NETFILTER"},
+	{0xd, "NETLINK_IP6_FW"},
+	{0xe, "NETLINK_DNRTMSG"},
+	{0xf, "NETLINK_KOBJECT_UEVENT"},
+	{0x10, "NETLINK_GENERIC"},
+	{0x12, "NETLINK_SCSITRANSPORT"},
+	{0x13, "NETLINK_ECRYPTFS"},
+	{0x14, "NETLINK_RDMA"},
+	{0x15, "NETLINK_CRYPTO"},
+	{0x16, "NETLINK_SMC"},
+}
+
 // signalNames are strace's names of the signals below SIGRTMIN and SIGRTMIN itself;
 // strace prints 0 as a number, and SIGRTMIN+n as SIGRT_n.
 var signalNames = [...]string{

@@ -692,32 +692,42 @@ type xlatSpec struct {
 	file    string
 	goName  string
 	headers []string
+	prelude string // C lines after the headers, for values no UAPI header defines
 }
 
 var xlatSpecs = []xlatSpec{
-	{"open_access_modes", "openAccessModes", []string{"linux/fcntl.h"}},
-	{"open_mode_flags", "openModeFlags", []string{"linux/fcntl.h"}},
-	{"at_flags", "atFlags", []string{"linux/fcntl.h"}},
-	{"faccessat_flags", "faccessatFlags", []string{"linux/fcntl.h"}},
-	{"access_modes", "accessModes", nil},
-	{"at_statx_sync_types", "statxSyncTypes", []string{"linux/fcntl.h"}},
-	{"statx_masks", "statxMasks", []string{"linux/stat.h"}},
-	{"rename_flags", "renameFlags", []string{"linux/fs.h"}},
-	{"mmap_prot", "mmapProt", []string{"asm/mman.h"}},
-	{"mmap_flags", "mmapFlags", []string{"asm/mman.h", "linux/mman.h"}},
-	{"whence_codes", "whenceCodes", []string{"linux/fs.h"}},
-	{"sigprocmaskcmds", "sigprocmaskCmds", []string{"asm/signal.h"}},
-	{"fdflags", "fdFlags", []string{"linux/fcntl.h"}},
-	{"clocknames", "clockNames", []string{"linux/time.h"}},
-	{"fcntlcmds", "fcntlCmds", []string{"linux/fcntl.h"}},
-	{"clone_flags", "cloneFlags", []string{"linux/sched.h"}},
-	{"wait4_options", "wait4Options", []string{"linux/wait.h"}},
-	{"archvals", "archPrctlCodes", nil},
-	{"resources", "rlimitResources", []string{"asm/resource.h"}},
-	{"getrandom_flags", "getrandomFlags", []string{"linux/random.h"}},
-	{"madvise_cmds", "madviseAdvice", []string{"asm/mman.h"}},
-	{"futexops", "futexOps", []string{"linux/futex.h"}},
-	{"futexbitset", "futexBitset", []string{"linux/futex.h"}},
+	{"open_access_modes", "openAccessModes", []string{"linux/fcntl.h"}, ""},
+	{"open_mode_flags", "openModeFlags", []string{"linux/fcntl.h"}, ""},
+	{"at_flags", "atFlags", []string{"linux/fcntl.h"}, ""},
+	{"faccessat_flags", "faccessatFlags", []string{"linux/fcntl.h"}, ""},
+	{"access_modes", "accessModes", nil, ""},
+	{"at_statx_sync_types", "statxSyncTypes", []string{"linux/fcntl.h"}, ""},
+	{"statx_masks", "statxMasks", []string{"linux/stat.h"}, ""},
+	{"rename_flags", "renameFlags", []string{"linux/fs.h"}, ""},
+	{"mmap_prot", "mmapProt", []string{"asm/mman.h"}, ""},
+	{"mmap_flags", "mmapFlags", []string{"asm/mman.h", "linux/mman.h"}, ""},
+	{"whence_codes", "whenceCodes", []string{"linux/fs.h"}, ""},
+	{"sigprocmaskcmds", "sigprocmaskCmds", []string{"asm/signal.h"}, ""},
+	{"fdflags", "fdFlags", []string{"linux/fcntl.h"}, ""},
+	{"clocknames", "clockNames", []string{"linux/time.h"}, ""},
+	{"fcntlcmds", "fcntlCmds", []string{"linux/fcntl.h"}, ""},
+	{"clone_flags", "cloneFlags", []string{"linux/sched.h"}, ""},
+	{"wait4_options", "wait4Options", []string{"linux/wait.h"}, ""},
+	{"archvals", "archPrctlCodes", nil, ""},
+	{"resources", "rlimitResources", []string{"asm/resource.h"}, ""},
+	{"getrandom_flags", "getrandomFlags", []string{"linux/random.h"}, ""},
+	{"madvise_cmds", "madviseAdvice", []string{"asm/mman.h"}, ""},
+	{"futexops", "futexOps", []string{"linux/futex.h"}, ""},
+	{"futexbitset", "futexBitset", []string{"linux/futex.h"}, ""},
+	{"xattrflags", "xattrFlags", nil, ""},
+	{"addrfams", "addressFamilies", []string{"linux/socket.h"}, ""},
+	{"socktypes", "socketTypes", nil, ""},
+	// The kernel's include/linux/net.h, which UAPI does not export,
+	// defines SOCK_CLOEXEC and SOCK_NONBLOCK as the open flags.
+	{"sock_type_flags", "socketTypeFlags", []string{"linux/fcntl.h"},
+		"#define SOCK_CLOEXEC O_CLOEXEC\n#define SOCK_NONBLOCK O_NONBLOCK\n"},
+	{"inet_protocols", "inetProtocols", []string{"linux/in.h"}, ""},
+	{"netlink_protocols", "netlinkProtocols", []string{"linux/netlink.h"}, ""},
 }
 
 // archConstSpecs are single values the decoder needs: Go name, C name and
@@ -880,6 +890,9 @@ func archXlats(a arch, src string) ([]namedXlat, error) {
 		lines, err := parseXlat(filepath.Join(src, "src/xlat", spec.file+".in"))
 		if err != nil {
 			return nil, err
+		}
+		if spec.prelude != "" {
+			lines = append([]xlatLine{{directive: spec.prelude}}, lines...)
 		}
 		entries, err := cValues(a, spec.headers, lines)
 		if err != nil {

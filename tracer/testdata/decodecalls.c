@@ -17,6 +17,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -158,6 +161,25 @@ int main(int argc, char **argv)
 	call(SYS_truncate, S(file), 10, 0, 0, 0, 0, file, END);
 	call(SYS_chdir, S(missing), 0, 0, 0, 0, 0, missing, END);
 	call(SYS_chdir, S(argv[2]), 0, 0, 0, 0, 0, argv[2], END);
+
+	/* extended attributes: failing, so that strace prints the value as a pointer */
+	const char *xname = "user.a-very-long-extended-attribute-name";
+	call(SYS_getxattr, S(file), S("user.stracectl"), S(buf), sizeof buf, 0, 0, file, "user.stracectl", END);
+	call(SYS_lgetxattr, S(missing), S("security.selinux"), 0, 0, 0, 0, missing, "security.selinux", END);
+	call(SYS_listxattr, S(missing), 0, 0, 0, 0, 0, missing, END);
+	call(SYS_removexattr, S(missing), S(xname), 0, 0, 0, 0, missing, xname, END);
+
+	/* sockets */
+	long sock = call(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0, 0, 0, END);
+	call(SYS_close, sock, 0, 0, 0, 0, 0, END);
+	sock = call(SYS_socket, AF_INET, SOCK_DGRAM, IPPROTO_UDP, 0, 0, 0, END);
+	call(SYS_close, sock, 0, 0, 0, 0, 0, END);
+	sock = call(SYS_socket, AF_INET6, SOCK_STREAM, 0, 0, 0, 0, END);
+	call(SYS_close, sock, 0, 0, 0, 0, 0, END);
+	sock = call(SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE, 0, 0, 0, END);
+	call(SYS_close, sock, 0, 0, 0, 0, 0, END);
+	call(SYS_socket, 12345, SOCK_STREAM, 0, 0, 0, 0, END);
+	call(SYS_socketpair, AF_INET, SOCK_STREAM, 0, S(buf), 0, 0, END);
 
 	/* descriptors */
 	call(SYS_lseek, fd, 0, SEEK_END, 0, 0, 0, END);
