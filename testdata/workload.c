@@ -4,6 +4,7 @@
  *
  *   workload [getppid=N] [openat=M] [write=W] [fork=K] [threads=T]
  *            [sleep=MS] [say=TEXT] [exit=S] [loop] [execthread] [killchild]
+ *            [openclose=C]
  *
  * getppid=N   every process (the parent and each forked child) and every
  *             thread calls getppid N times
@@ -18,6 +19,8 @@
  * loop        then loop forever: getppid, sleep 10 ms (for attach tests)
  * execthread  a non-leader thread execve's "workload getppid=1 exit=S"
  * killchild   fork a child that blocks in read(2) and SIGKILL it mid-call
+ * openclose=C the parent opens "/dev/null" and closes it C times (after
+ *             write=W; for benchmarks of a call with a path)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -33,7 +36,7 @@
 
 #define MISSING_PATH "/nonexistent/stracectl-workload"
 
-static long n_getppid, n_openat, n_write, n_fork, n_threads, n_sleep, status;
+static long n_getppid, n_openat, n_write, n_fork, n_threads, n_sleep, n_openclose, status;
 static int loop, execthread, killchild;
 static const char *say;
 static char self[4096];
@@ -80,6 +83,7 @@ int main(int argc, char **argv) {
 		else if (!strcmp(a, "loop")) loop = 1;
 		else if (!strcmp(a, "execthread")) execthread = 1;
 		else if (!strcmp(a, "killchild")) killchild = 1;
+		else if (!strncmp(a, "openclose=", 10)) n_openclose = atol(a + 10);
 		else {
 			fprintf(stderr, "workload: unknown argument %s\n", a);
 			return 2;
@@ -97,6 +101,8 @@ int main(int argc, char **argv) {
 			syscall(SYS_write, fd, "x", 1);
 		close(fd);
 	}
+	for (long i = 0; i < n_openclose; i++)
+		close(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY));
 	pthread_t th[64];
 	long nt = n_threads > 64 ? 64 : n_threads;
 	for (long i = 0; i < nt; i++)

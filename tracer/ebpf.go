@@ -121,22 +121,34 @@ func newEBPF(opts Options) (Backend, error) {
 	if _, err := os.Stat(btfPath); err != nil {
 		return nil, fmt.Errorf("the kernel publishes no BTF (%s is missing) — the eBPF backend needs a kernel built with CONFIG_DEBUG_INFO_BTF=y; use --backend strace", btfPath)
 	}
-	// Decoding the kernel's types (for CO-RE and tp_btf) is the longest
-	// step of the start; it runs while the ring buffer is allocated.
+	// The longest steps of the start run side by side: decoding the
+	// kernel's types (for CO-RE and tp_btf), allocating the ring buffer
+	// (the kernel zeroes every page) and parsing our own object.
 	kernelTypes := btf.NewCache()
 	go kernelTypes.Kernel()
+	size := ringSize(opts.BufferSize)
+	type mapOrError struct {
+		m   *ebpf.Map
+		err error
+	}
+	ring := make(chan mapOrError, 1)
+	go func() {
+		m, err := ebpf.NewMap(&ebpf.MapSpec{Name: "events", Type: ebpf.RingBuf, MaxEntries: uint32(size)})
+		ring <- mapOrError{m, err}
+	}()
 	spec, err := loadEbpfProg()
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = configure(spec, &opts)
 	}
-	if err := configure(spec, &opts); err != nil {
-		return nil, err
+	r := <-ring
+	if r.err != nil {
+		return nil, fmt.Errorf("allocating the %d-byte ring buffer (--buffer-size): %w", size, r.err)
 	}
-	events, err := ebpf.NewMap(spec.Maps["events"])
-	if err != nil {
-		return nil, fmt.Errorf("allocating the %d-byte ring buffer: %w", spec.Maps["events"].MaxEntries, err)
-	}
+	events := r.m
 	defer events.Close() // each collection holds its own reference
+	if err != nil {
+		return nil, err
+	}
 	var failures []error
 	for _, f := range hookFlavors {
 		b, err := load(spec, f, opts, &ebpf.CollectionOptions{
