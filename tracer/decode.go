@@ -82,6 +82,12 @@ type xlat []struct {
 	name  string
 }
 
+// ioctlEntry is one ioctl command name of the generated table.
+type ioctlEntry struct {
+	code uint32
+	name string
+}
+
 // captures returns what the eBPF program must read from user memory for
 // call nr: nil for calls with no strings, at most maxCaptures slots in all.
 func captures(nr uint32) []capture {
@@ -414,8 +420,61 @@ func (d *decoder) valueArg(kind argKind, v uint64) string {
 		return d.value(addressFamilies, uint64(uint32(v)), "AF_???")
 	case argSocketType:
 		return d.socketType(uint64(uint32(v)))
+	case argIoctlCmd:
+		return d.ioctlCmd(uint32(v))
 	}
 	return d.hexOrZero(v)
+}
+
+// ioctlCmd prints an ioctl command as strace does: its names joined by
+// " or " when several share the code, else _IOC(dir, type, nr, size).
+// (strace spells out a few families of unnamed codes, such as evdev's,
+// in their own way; those print as _IOC here.)
+func (d *decoder) ioctlCmd(code uint32) string {
+	lo, hi := 0, len(ioctlTable)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if ioctlTable[mid].code < code {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(ioctlTable) && ioctlTable[lo].code == code && (lo+1 == len(ioctlTable) || ioctlTable[lo+1].code != code) {
+		return ioctlTable[lo].name
+	}
+	d.begin()
+	if lo < len(ioctlTable) && ioctlTable[lo].code == code {
+		for i := lo; i < len(ioctlTable) && ioctlTable[i].code == code; i++ {
+			if i > lo {
+				d.appendString(" or ")
+			}
+			d.appendString(ioctlTable[i].name)
+		}
+		return d.end()
+	}
+	d.appendString("_IOC(")
+	switch dir := code >> 30; dir {
+	case 0:
+		d.appendString("_IOC_NONE")
+	case 1:
+		d.appendString("_IOC_WRITE")
+	case 2:
+		d.appendString("_IOC_READ")
+	default:
+		d.appendString("_IOC_READ|_IOC_WRITE")
+	}
+	for _, v := range [3]uint32{code >> 8 & 0xff, code & 0xff, code >> 16 & 0x3fff} {
+		d.appendString(", ")
+		if v == 0 {
+			d.appendString("0")
+		} else {
+			d.appendString("0x")
+			d.appendUint(uint64(v), 16)
+		}
+	}
+	d.appendString(")")
+	return d.end()
 }
 
 // sockTypeMask is SOCK_TYPE_MASK of the kernel's include/linux/net.h,
@@ -1079,6 +1138,7 @@ const (
 	argSocketFamily                  // AF_INET
 	argSocketType                    // SOCK_STREAM|SOCK_CLOEXEC
 	argSocketProtocol                // IPPROTO_TCP, NETLINK_ROUTE or a number, by the family before it
+	argIoctlCmd                      // TCGETS, FIONREAD or TIOCINQ, _IOC(_IOC_READ, 0x54, 0x1, 0x8)
 )
 
 // argKinds names the kinds in signatures.
@@ -1093,6 +1153,7 @@ var argKinds = map[string]argKind{
 	"rlimit": argRlimit, "grndflags": argGetrandomFlags, "madvice": argMadvise, "clone": argClone,
 	"futex": argFutex,
 	"str":   argStr, "xattrflags": argXattrFlags, "family": argSocketFamily, "socktype": argSocketType, "protocol": argSocketProtocol,
+	"ioctlcmd": argIoctlCmd,
 }
 
 // retKind says how a successful result is printed.
@@ -1188,6 +1249,7 @@ var signatures = map[string]string{
 	"writev":      "fd ptr int",
 	"lseek":       "fd long whence",
 	"dup":         "fd",
+	"ioctl":       "fd ioctlcmd hex",
 	"fcntl":       "fd fcntlcmd fcntlarg -> fcntl",
 	"dup2":        "fd fd",
 	"dup3":        "fd fd ofdflags",

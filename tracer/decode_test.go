@@ -465,3 +465,24 @@ func BenchmarkDecode(b *testing.B) {
 		d.decode(&ev, &calls[i%len(calls)])
 	}
 }
+
+// TestIoctlSharedCode checks that a code with several names prints them all,
+// joined by " or ", in the table's order, as strace does.
+func TestIoctlSharedCode(t *testing.T) {
+	for i := 1; i < len(ioctlTable); i++ {
+		if ioctlTable[i].code == ioctlTable[i-1].code {
+			want := ioctlTable[i-1].name + " or " + ioctlTable[i].name
+			if i+1 < len(ioctlTable) && ioctlTable[i+1].code == ioctlTable[i].code {
+				continue
+			}
+			if i >= 2 && ioctlTable[i-2].code == ioctlTable[i].code {
+				continue
+			}
+			if got := newDecoder(0).ioctlCmd(ioctlTable[i].code); got != want {
+				t.Errorf("ioctlCmd(%#x) = %q, want %q", ioctlTable[i].code, got, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no two ioctls share a code in the table; expected some as strace's tables have")
+}

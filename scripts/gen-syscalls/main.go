@@ -134,7 +134,11 @@ func generate(src, include, out string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.goarch, err)
 		}
-		if err := writeArch(filepath.Join(out, "syscalls_"+a.goarch+".go"), prov, a.goarch, table, xlats, consts, signals); err != nil {
+		ioctls, err := ioctlNames(a, src)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.goarch, err)
+		}
+		if err := writeArch(filepath.Join(out, "syscalls_"+a.goarch+".go"), prov, a.goarch, table, xlats, consts, signals, ioctls); err != nil {
 			return err
 		}
 	}
@@ -951,7 +955,7 @@ func signalNames(a arch, src string) ([]string, error) {
 	return names, nil
 }
 
-func writeArch(path string, prov provenance, goarch string, rows []syscallRow, xlats []namedXlat, consts []archConst, signals []string) error {
+func writeArch(path string, prov provenance, goarch string, rows []syscallRow, xlats []namedXlat, consts []archConst, signals []string, ioctls []ioctlName) error {
 	var b bytes.Buffer
 	header(&b, prov)
 	fmt.Fprintf(&b, "// syscallTable is indexed by %s syscall number: strace's name, its argument\n"+
@@ -981,6 +985,14 @@ func writeArch(path string, prov provenance, goarch string, rows []syscallRow, x
 		b.WriteString("}\n\n")
 	}
 
+	b.WriteString("// ioctlTable holds strace's ioctl command names (ioctls_inc0.h and ioctls_arch0.h)\n" +
+		"// sorted by code, then name, as strace sorts them.\n")
+	b.WriteString("var ioctlTable = [...]ioctlEntry{\n")
+	for _, io := range ioctls {
+		fmt.Fprintf(&b, "\t{%#x, %q},\n", io.code, io.name)
+	}
+	b.WriteString("}\n\n")
+
 	b.WriteString("// signalNames are strace's names of the signals below SIGRTMIN and SIGRTMIN itself;\n" +
 		"// strace prints 0 as a number, and SIGRTMIN+n as SIGRT_n.\n")
 	b.WriteString("var signalNames = [...]string{\n")
@@ -992,4 +1004,73 @@ func writeArch(path string, prov provenance, goarch string, rows []syscallRow, x
 	}
 	b.WriteString("}\n")
 	return writeGo(path, b.Bytes())
+}
+
+// ioctlName is one ioctl command: its full code and name.
+type ioctlName struct {
+	code uint32
+	name string
+}
+
+var ioctlRow = regexp.MustCompile(`\{\s*"([^"]*)",\s*"(\w+)",\s*([\w|]+),\s*(0x[0-9a-fA-F]+|0),\s*(0x[0-9a-fA-F]+|0)\s*\}`)
+
+// ioctlNames reads strace's ioctl tables for the arch and sorts them as
+// its ioctlsort does into ioctlent0.h: each row gives a header, a name, the
+// direction, type and number, and size, which make the code as _IOC()
+// does; of several rows with one name, the one of the first header wins
+// (asm/ before asm-generic/, then alphabetically).
+func ioctlNames(a arch, src string) ([]ioctlName, error) {
+	dirs := map[string]uint32{"0": 0, "_IOC_NONE": 0, "_IOC_WRITE": 1, "_IOC_READ": 2}
+	type row struct {
+		header string
+		ioctlName
+	}
+	best := map[string]row{}
+	headerLess := func(h1, h2 string) bool {
+		asm1, asm2 := strings.HasPrefix(h1, "asm/"), strings.HasPrefix(h2, "asm/")
+		gen1, gen2 := strings.HasPrefix(h1, "asm-generic/"), strings.HasPrefix(h2, "asm-generic/")
+		if asm1 && gen2 {
+			return true
+		}
+		if asm2 && gen1 {
+			return false
+		}
+		return h1 < h2
+	}
+	for _, f := range []string{"src/linux/64/ioctls_inc.h", "src/linux/" + a.strace + "/ioctls_arch0.h"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ioctlRow.FindAllStringSubmatch(string(b), -1) {
+			var dir uint32
+			for _, d := range strings.Split(m[3], "|") {
+				v, ok := dirs[d]
+				if !ok {
+					return nil, fmt.Errorf("%s: %s: unknown direction %s", f, m[2], d)
+				}
+				dir |= v
+			}
+			nr, _ := strconv.ParseUint(m[4], 0, 32)
+			size, _ := strconv.ParseUint(m[5], 0, 32)
+			r := row{header: m[1], ioctlName: ioctlName{code: dir<<30 | uint32(size)<<16 | uint32(nr), name: m[2]}}
+			if old, dup := best[r.name]; !dup || headerLess(r.header, old.header) {
+				best[r.name] = r
+			}
+		}
+	}
+	var out []ioctlName
+	for _, r := range best {
+		out = append(out, r.ioctlName)
+	}
+	if len(out) < 100 {
+		return nil, fmt.Errorf("only %d ioctls found", len(out))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].code != out[j].code {
+			return out[i].code < out[j].code
+		}
+		return out[i].name < out[j].name
+	})
+	return out, nil
 }

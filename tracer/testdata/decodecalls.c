@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -203,6 +204,11 @@ int main(int argc, char **argv)
 	call(SYS_fcntl, fd, F_SETSIG, SIGUSR1, 0, 0, 0, END);
 	call(SYS_fcntl, fd, F_GETSIG, 0, 0, 0, 0, END);
 	call(SYS_fcntl, fd, 0x7777, 0x10, 0, 0, 0, END);
+	call(SYS_ioctl, fd, TCGETS, S(buf), 0, 0, 0, END);
+	call(SYS_ioctl, fd, TIOCGWINSZ, S(buf), 0, 0, 0, END);
+	call(SYS_ioctl, -1, FIONREAD, S(buf), 0, 0, 0, END);
+	call(SYS_ioctl, fd, _IOC(_IOC_READ, 0xfe, 0x12, 8), S(buf), 0, 0, 0, END);
+	call(SYS_ioctl, fd, _IOC(_IOC_NONE, 0xfe, 0x13, 0), 0, 0, 0, 0, END);
 	call(SYS_close, fd, 0, 0, 0, 0, 0, END);
 
 	/* memory */
