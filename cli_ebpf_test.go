@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // needEBPF skips the test where the eBPF backend cannot load.
@@ -518,5 +520,64 @@ func TestEBPFBackendSelection(t *testing.T) {
 	}
 	if stderr, _ := asNobody("--debug", "run", "--backend", "auto", "true"); !strings.Contains(stderr, "backend auto: ebpf unavailable") {
 		t.Errorf("--backend auto as nobody: stderr %q; want it to say why eBPF was passed over", stderr)
+	}
+}
+
+// openPTY returns the two ends of a new pseudo-terminal.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	unlock := 0
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
+		t.Fatalf("unlocking the pseudo-terminal: %v", e)
+	}
+	var n uint32
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
+		t.Fatalf("naming the pseudo-terminal: %v", e)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, s
+}
+
+func TestEBPFInteractiveCommandOwnsTheTerminal(t *testing.T) {
+	needEBPF(t)
+	master, slave := openPTY(t)
+	defer master.Close()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(stracectlBin, "run", "--backend", "ebpf", "-e", "read", "cat")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &out, &errb
+	// stracectl leads a session whose terminal is the pty, as in a shell.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	go io.Copy(io.Discard, master) // the terminal's echo
+	master.Write([]byte("typed\n"))
+	time.Sleep(200 * time.Millisecond)
+	master.Write([]byte{4}) // ^D: end of input
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("stracectl run cat on a terminal: %v; stderr:\n%s", err, errb.Bytes())
+		}
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("cat reading the terminal never ended: it was stopped in the background (SIGTTIN)")
+	}
+	typed := false
+	for _, ev := range decodeEvents(t, out.Bytes()) {
+		typed = typed || ev.Args[0] == "0" && ev.Retval != nil && *ev.Retval == int64(len("typed\n"))
+	}
+	if !typed {
+		t.Errorf("no read of the typed line from fd 0 in:\n%s", out.Bytes())
 	}
 }

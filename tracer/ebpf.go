@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -343,6 +344,13 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 		return 0, fmt.Errorf("cannot run %s: %w", argv[0], err)
 	}
 	cmd := &exec.Cmd{Path: path, Args: argv, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
+	tty := foregroundTerminal(b.opts.Stdin)
+	if tty >= 0 {
+		// An interactive command reads the terminal: its group takes the
+		// foreground (Ctrl-C then reaches it, as without stracectl) and
+		// gives it back when it ends.
+		cmd.SysProcAttr.Foreground, cmd.SysProcAttr.Ctty = true, tty
+	}
 	if b.opts.Stdin != nil {
 		cmd.Stdin = b.opts.Stdin
 	}
@@ -365,6 +373,9 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 	exited := make(chan struct{})
 	go func() {
 		cmd.Wait()
+		if tty >= 0 {
+			takeForeground(tty)
+		}
 		close(exited)
 		r.wake()
 	}()
@@ -391,6 +402,29 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 			return exitStatus(cmd.ProcessState), err
 		}
 	}
+}
+
+// foregroundTerminal returns the descriptor of f when f is a terminal
+// whose foreground process group is ours, else -1.
+func foregroundTerminal(f *os.File) int {
+	if f == nil {
+		return -1
+	}
+	fd := int(f.Fd())
+	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	if err != nil || pgrp != unix.Getpgrp() {
+		return -1
+	}
+	return fd
+}
+
+// takeForeground makes our process group the terminal's foreground again;
+// SIGTTOU, which a background group asking for it gets, is ignored
+// meanwhile.
+func takeForeground(tty int) {
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	unix.IoctlSetPointerInt(tty, unix.TIOCSPGRP, unix.Getpgrp())
 }
 
 // startTraced starts cmd from a thread locked for the purpose, whose id the
@@ -452,6 +486,9 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out *emit.Stream) 
 		}
 	}()
 	for _, pid := range pids {
+		if pid == os.Getpid() {
+			return errors.New("stracectl cannot trace itself")
+		}
 		fd, err := unix.PidfdOpen(pid, 0)
 		if err != nil {
 			return fmt.Errorf("cannot attach to %d: %w", pid, err)
