@@ -64,6 +64,10 @@ func main() {
 			log.Fatal(err)
 		}
 		defer os.RemoveAll(tmp)
+		// apt-get downloads as the _apt user, which must reach the directory.
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			log.Fatal(err)
+		}
 		if src, err = fetchStraceSource(tmp); err != nil {
 			log.Fatal(err)
 		}
@@ -187,7 +191,13 @@ func fetchStraceSource(dir string) (string, error) {
 	if err := run(srcDir, "apt-get", append(opts, "-q", "source", "--download-only", pkg)...); err != nil {
 		return "", fmt.Errorf("apt-get source %s: %w — or pass -strace-src with an unpacked strace source tree", pkg, err)
 	}
-	tarballs, _ := filepath.Glob(filepath.Join(srcDir, "strace_*.orig.tar.*"))
+	var tarballs []string
+	matches, _ := filepath.Glob(filepath.Join(srcDir, "strace_*.orig.tar.*"))
+	for _, m := range matches {
+		if !strings.HasSuffix(m, ".asc") { // the signature beside it
+			tarballs = append(tarballs, m)
+		}
+	}
 	if len(tarballs) != 1 {
 		return "", fmt.Errorf("expected one strace orig tarball in %s, found %d", srcDir, len(tarballs))
 	}
