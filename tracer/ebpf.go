@@ -256,7 +256,7 @@ func ringSize(n int) int {
 
 // load loads the programs of one flavour (and the maps they use) and
 // attaches them.
-func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.CollectionOptions) (b *ebpfBackend, err error) {
+func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.CollectionOptions) (*ebpfBackend, error) {
 	spec = spec.Copy()
 	keep := map[string]bool{f.enter: true, f.exit: true, f.fork: true, f.exec: true}
 	for name := range spec.Programs {
@@ -275,12 +275,7 @@ func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.Col
 		}
 		return nil, err
 	}
-	b = &ebpfBackend{opts: opts, flavor: f.name, coll: coll, forkSeed: coll.Variables["fork_seed_tid"], tasks: coll.Maps["tasks"], events: coll.Maps["events"], lost: coll.Maps["lost"]}
-	defer func() {
-		if err != nil {
-			b.close()
-		}
-	}()
+	b := &ebpfBackend{opts: opts, flavor: f.name, coll: coll, forkSeed: coll.Variables["fork_seed_tid"], tasks: coll.Maps["tasks"], events: coll.Maps["events"], lost: coll.Maps["lost"]}
 	for _, h := range []struct{ prog, group, event string }{
 		{f.fork, "sched", "sched_process_fork"},
 		{f.exec, "sched", "sched_process_exec"},
@@ -289,6 +284,7 @@ func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.Col
 	} {
 		l, err := f.attach(coll.Programs[h.prog], h.group, h.event)
 		if err != nil {
+			b.close()
 			return nil, fmt.Errorf("attaching to %s: %w", h.event, err)
 		}
 		b.links = append(b.links, l)

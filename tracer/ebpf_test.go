@@ -27,6 +27,19 @@ func needEBPF(t *testing.T) {
 	}
 }
 
+// needTracefs mounts tracefs for the test when it is not mounted: classic
+// tracepoints are found through it.
+func needTracefs(t *testing.T) {
+	const dir = "/sys/kernel/tracing"
+	if _, err := os.Stat(dir + "/events"); err == nil {
+		return
+	}
+	if err := unix.Mount("nodev", dir, "tracefs", 0, ""); err != nil {
+		t.Skipf("tracefs is not mounted and cannot be (%v): mount -t tracefs nodev %s", err, dir)
+	}
+	t.Cleanup(func() { unix.Unmount(dir, 0) })
+}
+
 // collector is a sink that keeps every event.
 type collector struct{ events []parse.Event }
 
@@ -40,6 +53,9 @@ func TestEBPFHookFlavors(t *testing.T) {
 	needEBPF(t)
 	for _, f := range hookFlavors {
 		t.Run(f.name, func(t *testing.T) {
+			if f.name == "tracepoint" {
+				needTracefs(t)
+			}
 			spec, err := loadEbpfProg()
 			if err != nil {
 				t.Fatal(err)
