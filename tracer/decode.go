@@ -422,6 +422,8 @@ func (d *decoder) valueArg(kind argKind, v uint64) string {
 		return d.socketType(uint64(uint32(v)))
 	case argIoctlCmd:
 		return d.ioctlCmd(uint32(v))
+	case argFadvise:
+		return d.value(fadviseAdvice, v, "POSIX_FADV_???")
 	}
 	return d.hexOrZero(v)
 }
@@ -1139,6 +1141,7 @@ const (
 	argSocketType                    // SOCK_STREAM|SOCK_CLOEXEC
 	argSocketProtocol                // IPPROTO_TCP, NETLINK_ROUTE or a number, by the family before it
 	argIoctlCmd                      // TCGETS, FIONREAD or TIOCINQ, _IOC(_IOC_READ, 0x54, 0x1, 0x8)
+	argFadvise                       // POSIX_FADV_SEQUENTIAL
 )
 
 // argKinds names the kinds in signatures.
@@ -1153,7 +1156,7 @@ var argKinds = map[string]argKind{
 	"rlimit": argRlimit, "grndflags": argGetrandomFlags, "madvice": argMadvise, "clone": argClone,
 	"futex": argFutex,
 	"str":   argStr, "xattrflags": argXattrFlags, "family": argSocketFamily, "socktype": argSocketType, "protocol": argSocketProtocol,
-	"ioctlcmd": argIoctlCmd,
+	"ioctlcmd": argIoctlCmd, "fadvice": argFadvise,
 }
 
 // retKind says how a successful result is printed.
@@ -1261,6 +1264,7 @@ var signatures = map[string]string{
 	"fdatasync":   "fd",
 	"sendfile":    "fd fd ptr ulong",
 	"readahead":   "fd long ulong",
+	"fadvise64":   "fd long ulong fadvice",
 	"poll":        "ptr uint int",
 	"ppoll":       "ptr uint ptr ptr ulong",
 	"select":      "int ptr ptr ptr ptr",

@@ -739,6 +739,16 @@ var xattrFlags = xlat{
 	{0x2, "XATTR_REPLACE"},
 }
 
+// fadviseAdvice is strace's xlat/advise.in, in its order, with amd64 values.
+var fadviseAdvice = xlat{
+	{0x0, "POSIX_FADV_NORMAL"},
+	{0x1, "POSIX_FADV_RANDOM"},
+	{0x2, "POSIX_FADV_SEQUENTIAL"},
+	{0x3, "POSIX_FADV_WILLNEED"},
+	{0x4, "POSIX_FADV_DONTNEED"},
+	{0x5, "POSIX_FADV_NOREUSE"},
+}
+
 // addressFamilies is strace's xlat/addrfams.in, in its order, with amd64 values.
 var addressFamilies = xlat{
 	{0x0, "AF_UNSPEC"},

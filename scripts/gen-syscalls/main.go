@@ -734,6 +734,7 @@ var xlatSpecs = []xlatSpec{
 	{"futexops", "futexOps", []string{"linux/futex.h"}, ""},
 	{"futexbitset", "futexBitset", []string{"linux/futex.h"}, ""},
 	{"xattrflags", "xattrFlags", nil, ""},
+	{"advise", "fadviseAdvice", []string{"linux/fadvise.h"}, ""},
 	{"addrfams", "addressFamilies", []string{"linux/socket.h"}, ""},
 	{"socktypes", "socketTypes", nil, ""},
 	// The kernel's include/linux/net.h, which UAPI does not export,

@@ -204,6 +204,8 @@ int main(int argc, char **argv)
 	call(SYS_fcntl, fd, F_SETSIG, SIGUSR1, 0, 0, 0, END);
 	call(SYS_fcntl, fd, F_GETSIG, 0, 0, 0, 0, END);
 	call(SYS_fcntl, fd, 0x7777, 0x10, 0, 0, 0, END);
+	call(SYS_fadvise64, fd, 0, 0, POSIX_FADV_SEQUENTIAL, 0, 0, END);
+	call(SYS_fadvise64, fd, 4096, 8192, 99, 0, 0, END);
 	call(SYS_ioctl, fd, TCGETS, S(buf), 0, 0, 0, END);
 	call(SYS_ioctl, fd, TIOCGWINSZ, S(buf), 0, 0, 0, END);
 	call(SYS_ioctl, -1, FIONREAD, S(buf), 0, 0, 0, END);
