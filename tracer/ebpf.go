@@ -61,8 +61,6 @@ const (
 	captureTruncated = 2
 	captureFaulted   = 4
 	captureMore      = 8
-
-	taskPreExec = 1
 )
 
 // Values of enum capture_kind in ebpf.c.
@@ -103,7 +101,6 @@ var hookFlavors = []hookFlavor{
 // anything runs, and serves one Run or Attach.
 type ebpfBackend struct {
 	opts   Options
-	flavor string
 	tasks  *ebpf.Map
 	events *ebpf.Map
 	// forkSeed is fork_seed_tid in ebpf.c.
@@ -209,7 +206,7 @@ func configure(spec *ebpf.CollectionSpec, opts *Options) error {
 	}
 	var specs [maxSyscalls]ebpfProgCaptureSpec
 	for nr := range uint32(maxSyscalls) {
-		for i, c := range captures(nr) {
+		for i, c := range captures(nr)[:min(len(captures(nr)), maxCaptures)] {
 			specs[nr].Arg[i] = c.Arg
 			switch c.Kind {
 			case capturePath:
@@ -275,7 +272,7 @@ func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.Col
 		}
 		return nil, err
 	}
-	b := &ebpfBackend{opts: opts, flavor: f.name, coll: coll, forkSeed: coll.Variables["fork_seed_tid"], tasks: coll.Maps["tasks"], events: coll.Maps["events"], lost: coll.Maps["lost"]}
+	b := &ebpfBackend{opts: opts, coll: coll, forkSeed: coll.Variables["fork_seed_tid"], tasks: coll.Maps["tasks"], events: coll.Maps["events"], lost: coll.Maps["lost"]}
 	for _, h := range []struct{ prog, group, event string }{
 		{f.fork, "sched", "sched_process_fork"},
 		{f.exec, "sched", "sched_process_exec"},

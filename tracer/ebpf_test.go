@@ -5,6 +5,7 @@ package tracer
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -89,6 +90,46 @@ func TestEBPFHookFlavors(t *testing.T) {
 				t.Errorf("%d exit_group calls from %d processes, want 2 from 2 (sh and its subshell): %v", counts["exit_group"], len(tgids), counts)
 			}
 		})
+	}
+}
+
+// traceCommand runs argv under a fresh backend and returns its events.
+func traceCommand(t *testing.T, opts Options, argv ...string) []parse.Event {
+	t.Helper()
+	b, err := newEBPF(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &collector{}
+	stream := emit.NewStream(sink)
+	_, err = b.Run(context.Background(), argv, stream)
+	stream.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sink.events
+}
+
+// TestEBPFCapturedStrings checks what the programs read from user memory
+// at entry: execve's argv (its first entries, then "..."), and a path
+// longer than captureSize, cut there.
+func TestEBPFCapturedStrings(t *testing.T) {
+	needEBPF(t)
+	evs := traceCommand(t, Options{}, "true", "one", "two", "three")
+	if got, want := evs[0].Args[1], `["true", "one", "two", ...]`; got != want {
+		t.Errorf("execve argv %s, want %s", got, want)
+	}
+	long := "/" + strings.Repeat("x", 2*captureSize)
+	var path string
+	for _, ev := range traceCommand(t, Options{Syscalls: []string{"statx", "newfstatat"}}, "ls", long) {
+		for _, a := range ev.Args {
+			if strings.HasPrefix(a, `"/xxx`) {
+				path = a
+			}
+		}
+	}
+	if want := `"` + long[:captureSize-1] + `"...`; path != want {
+		t.Errorf("a %d-byte path printed as %d bytes %.12q...%q; want its first %d bytes then \"...", len(long), len(path), path, path[max(0, len(path)-8):], captureSize-1)
 	}
 }
 
