@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -48,6 +49,8 @@ type jsonEvent struct {
 	Retval     *int64   `json:"retval"`
 	Errno      string   `json:"errno"`
 	DurationNs *int64   `json:"duration_ns"`
+	ExitCode   *int64   `json:"exit_code"`
+	Signal     string   `json:"signal"`
 }
 
 // decodeEvents parses JSON Lines; every line must be one event.
@@ -97,8 +100,17 @@ func TestEBPFWorkloadCountsAcrossATree(t *testing.T) {
 	}
 	pids := map[int64]bool{}
 	var getppid, missing, oneByteWrites, exitGroups int
+	exits := map[int64]int64{}
 	for _, ev := range evs {
 		pids[ev.Pid] = true
+		if ev.Kind == "exit" {
+			if ev.ExitCode == nil {
+				t.Errorf("process %d ended without an exit code: %+v", ev.Pid, ev)
+				continue
+			}
+			exits[ev.Pid] = *ev.ExitCode
+			continue
+		}
 		if ev.Tgid != ev.Pid || ev.Comm != "workload" {
 			t.Errorf("event of pid %d has tgid %d comm %q; want a single-threaded workload", ev.Pid, ev.Tgid, ev.Comm)
 		}
@@ -129,8 +141,13 @@ func TestEBPFWorkloadCountsAcrossATree(t *testing.T) {
 	if getppid != getppids*(forks+1) || missing != openats || oneByteWrites != writes {
 		t.Errorf("counted getppid=%d openat(missing)=%d write(1 byte)=%d; want %d, %d, %d", getppid, missing, oneByteWrites, getppids*(forks+1), openats, writes)
 	}
-	if len(pids) != forks+1 || exitGroups != forks+1 {
-		t.Errorf("%d pids and %d exit_group calls; want %d of each (the workload and its children)", len(pids), exitGroups, forks+1)
+	if len(pids) != forks+1 || exitGroups != forks+1 || len(exits) != forks+1 {
+		t.Errorf("%d pids, %d exit_group calls and %d exits; want %d of each (the workload and its children)", len(pids), exitGroups, len(exits), forks+1)
+	}
+	for pid, code := range exits {
+		if want := map[bool]int64{true: 7, false: 0}[pid == evs[0].Pid]; code != want {
+			t.Errorf("process %d exited with %d, want %d", pid, code, want)
+		}
 	}
 }
 
@@ -145,7 +162,12 @@ func TestEBPFThreads(t *testing.T) {
 	}
 	evs := decodeEvents(t, res.stdout)
 	tids := map[int64]int{}
+	ended := 0
 	for _, ev := range evs {
+		if ev.Kind == "exit" {
+			ended++
+			continue
+		}
 		if ev.Syscall != "getppid" {
 			t.Fatalf("-e getppid let through %s", ev.Syscall)
 		}
@@ -153,6 +175,9 @@ func TestEBPFThreads(t *testing.T) {
 			t.Errorf("thread %d has tgid %d, want %d", ev.Pid, ev.Tgid, evs[0].Tgid)
 		}
 		tids[ev.Pid]++
+	}
+	if ended != threads+1 {
+		t.Errorf("%d tasks ended, want %d", ended, threads+1)
 	}
 	if len(tids) != threads+1 {
 		t.Fatalf("getppid from %d tasks, want %d (main and %d threads): %v", len(tids), threads+1, threads, tids)
@@ -215,7 +240,9 @@ func TestEBPFChildKilledMidCall(t *testing.T) {
 		t.Fatalf("no kill(PID, SIGKILL) event in:\n%s", res.stdout)
 	}
 	reads := 0
+	killed := false
 	for _, ev := range evs {
+		killed = killed || ev.Pid == child && ev.Kind == "exit" && ev.Signal == "SIGKILL" && ev.ExitCode == nil
 		if ev.Pid == child && ev.Syscall == "read" {
 			reads++
 			if ev.Ret != nil || ev.Errno != "" {
@@ -223,8 +250,8 @@ func TestEBPFChildKilledMidCall(t *testing.T) {
 			}
 		}
 	}
-	if reads != 1 {
-		t.Errorf("%d read events from the killed child, want 1", reads)
+	if reads != 1 || !killed {
+		t.Errorf("%d read events from the killed child (want 1), killed by SIGKILL: %v", reads, killed)
 	}
 	if n := countCalls(evs)["getppid"]; n != 3 {
 		t.Errorf("%d getppid calls, want 3", n)
@@ -250,9 +277,10 @@ func TestEBPFLossAccountingIsExact(t *testing.T) {
 				t.Fatalf("no loss reported with a 4 KiB ring buffer; stderr:\n%s", res.stderr)
 			}
 			lost, _ := strconv.Atoi(string(m[1]))
-			got := countCalls(decodeEvents(t, res.stdout))["getppid"]
-			if got+lost != calls || lost == 0 {
-				t.Errorf("%d events + %d lost = %d, want all %d calls", got, lost, got+lost, calls)
+			// -e getppid lets through the calls and the end of the process.
+			got := len(decodeEvents(t, res.stdout))
+			if got+lost != calls+1 || lost == 0 {
+				t.Errorf("%d events + %d lost = %d, want all %d calls and 1 exit", got, lost, got+lost, calls)
 			}
 			if want := map[bool]int{false: 0, true: 1}[strict]; res.code != want {
 				t.Errorf("exit status %d with loss, want %d", res.code, want)
@@ -282,6 +310,9 @@ func TestEBPFFiltersInTheKernel(t *testing.T) {
 			evs := decodeEvents(t, res.stdout)
 			got := map[string]int{}
 			for _, ev := range evs {
+				if ev.Kind == "exit" {
+					continue // processes end whatever the filter
+				}
 				if strings.Contains(ev.Args[min(1, len(ev.Args)-1)], "/nonexistent/") || tc.name != "--failed" {
 					got[ev.Syscall]++
 				} else if ev.Errno == "" {
@@ -292,7 +323,7 @@ func TestEBPFFiltersInTheKernel(t *testing.T) {
 				// the loader's openat calls vary with the system; the workload's own are known
 				got["openat"] = 0
 				for _, ev := range evs {
-					if ev.Syscall == "openat" && (strings.Contains(ev.Args[1], "/nonexistent/") || ev.Args[1] == `"/dev/null"`) {
+					if ev.Syscall == "openat" && len(ev.Args) > 1 && (strings.Contains(ev.Args[1], "/nonexistent/") || ev.Args[1] == `"/dev/null"`) {
 						got["openat"]++
 					}
 				}
@@ -387,9 +418,29 @@ func TestEBPFParityWithStraceCounts(t *testing.T) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer that a test may read while a command
+// writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Bytes returns a copy of what was written so far.
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
+
 // startStracectl starts the binary in the background; stdout and stderr
 // gather in the buffers.
-func startStracectl(t *testing.T, stdout, stderr *bytes.Buffer, args ...string) *exec.Cmd {
+func startStracectl(t *testing.T, stdout, stderr *syncBuffer, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(stracectlBin, args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -412,9 +463,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestEBPFCtrlCStopsTheCommandAndFlushes(t *testing.T) {
 	needEBPF(t)
 	workload := needWorkload(t)
-	var out, errb bytes.Buffer
+	var out, errb syncBuffer
 	cmd := startStracectl(t, &out, &errb, "run", "--backend", "ebpf", "-e", "getppid", workload, "loop")
-	time.Sleep(300 * time.Millisecond)
+	seen := 0
+	waitFor(t, "getppid events", func() bool {
+		seen = bytes.Count(out.Bytes(), []byte(`"getppid"`))
+		return seen >= 3
+	})
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	ee, ok := err.(*exec.ExitError)
@@ -422,8 +477,11 @@ func TestEBPFCtrlCStopsTheCommandAndFlushes(t *testing.T) {
 		t.Fatalf("exit %v, want %d (the workload stopped by SIGTERM); stderr:\n%s", err, 128+int(syscall.SIGTERM), errb.Bytes())
 	}
 	evs := decodeEvents(t, out.Bytes())
-	if len(evs) < 5 {
-		t.Errorf("%d getppid events in 300 ms of a 10 ms loop; want the ones seen before Ctrl-C", len(evs))
+	if n := countCalls(evs)["getppid"]; n < seen {
+		t.Errorf("%d getppid events after Ctrl-C, fewer than the %d seen before", n, seen)
+	}
+	if last := evs[len(evs)-1]; last.Kind != "exit" || last.Signal != "SIGTERM" {
+		t.Errorf("last event %+v, want the workload's end by SIGTERM", last)
 	}
 }
 
@@ -441,7 +499,7 @@ func TestEBPFAttach(t *testing.T) {
 	pid := strconv.Itoa(target.Process.Pid)
 
 	t.Run("Ctrl-C detaches and the process runs on", func(t *testing.T) {
-		var out, errb bytes.Buffer
+		var out, errb syncBuffer
 		cmd := startStracectl(t, &out, &errb, "attach", "--backend", "ebpf", "-e", "getppid,nanosleep", pid)
 		waitFor(t, "getppid events", func() bool { return bytes.Count(out.Bytes(), []byte(`"getppid"`)) >= 3 })
 		cmd.Process.Signal(os.Interrupt)
@@ -460,7 +518,7 @@ func TestEBPFAttach(t *testing.T) {
 		}
 	})
 	t.Run("ends when the process exits", func(t *testing.T) {
-		var out, errb bytes.Buffer
+		var out, errb syncBuffer
 		cmd := startStracectl(t, &out, &errb, "attach", "--backend", "ebpf", pid)
 		waitFor(t, "events", func() bool { return bytes.Count(out.Bytes(), []byte(`"getppid"`)) >= 2 })
 		target.Process.Kill()

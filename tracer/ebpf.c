@@ -101,6 +101,7 @@ struct capture_spec {
 
 // Record flags.
 #define RECORD_RETURNED 1 // the call returned: ret and duration_ns are set
+#define RECORD_EXIT 2     // not a call: the task ended, ret is its wait status
 
 // Capture flags.
 #define CAPTURED 1  // this slot holds a string (possibly empty)
@@ -372,6 +373,24 @@ static __always_inline long fork_flags(struct task_state *parent)
 	return -1;
 }
 
+// on_task_exit writes the end of a traced task (not of the launching child
+// before its execve): ret is the wait status, as in "+++ exited with 0 +++".
+static __always_inline void on_task_exit(struct task_state *st, int exit_code)
+{
+	if (st->flags & TASK_PRE_EXEC)
+		return;
+	st->flags &= ~TASK_IN_CALL;
+	st->rec.time_ns = bpf_ktime_get_ns();
+	st->rec.duration_ns = 0;
+	st->rec.nr = 0;
+	st->rec.ret = exit_code;
+	st->rec.flags = RECORD_EXIT;
+	st->rec.data_len = 0;
+	__builtin_memset(st->rec.cap_flags, 0, sizeof(st->rec.cap_flags));
+	fill_task(st);
+	emit(st);
+}
+
 // --- tp_btf: trusted task pointers, registers read directly. ---
 
 SEC("tp_btf/sys_enter")
@@ -429,6 +448,15 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	return 0;
 }
 
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(end_btf, struct task_struct *p)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, p, 0, 0);
+	if (st)
+		on_task_exit(st, p->exit_code);
+	return 0;
+}
+
 // --- raw_tp and classic tracepoints: untrusted pointers. ---
 
 // current_state returns the current task's state, adopting it first when
@@ -460,6 +488,15 @@ static __always_inline void note_fork(__u32 child_tid)
 		return;
 	__u32 inherited = flags;
 	bpf_map_update_elem(&newborn, &child_tid, &inherited, BPF_ANY);
+}
+
+// note_task_exit writes the end of the current task when it is traced.
+static __always_inline void note_task_exit(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (st)
+		on_task_exit(st, BPF_CORE_READ(task, exit_code));
 }
 
 static __always_inline void note_exec(void)
@@ -505,6 +542,13 @@ int BPF_PROG(exec_raw)
 	return 0;
 }
 
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(end_raw)
+{
+	note_task_exit();
+	return 0;
+}
+
 SEC("tracepoint/raw_syscalls/sys_enter")
 int enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
@@ -538,5 +582,12 @@ SEC("tracepoint/sched/sched_process_exec")
 int exec_tp(void *ctx)
 {
 	note_exec();
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int end_tp(void *ctx)
+{
+	note_task_exit();
 	return 0;
 }

@@ -52,6 +52,9 @@ const (
 	ebpfProgMapLost           = "lost"
 	ebpfProgMapNewborn        = "newborn"
 	ebpfProgMapTasks          = "tasks"
+	ebpfProgProgEndBtf        = "end_btf"
+	ebpfProgProgEndRaw        = "end_raw"
+	ebpfProgProgEndTp         = "end_tp"
 	ebpfProgProgEnterBtf      = "enter_btf"
 	ebpfProgProgEnterRaw      = "enter_raw"
 	ebpfProgProgEnterTp       = "enter_tp"
@@ -118,6 +121,9 @@ type ebpfProgSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ebpfProgProgramSpecs struct {
+	EndBtf   *ebpf.ProgramSpec `ebpf:"end_btf"`
+	EndRaw   *ebpf.ProgramSpec `ebpf:"end_raw"`
+	EndTp    *ebpf.ProgramSpec `ebpf:"end_tp"`
 	EnterBtf *ebpf.ProgramSpec `ebpf:"enter_btf"`
 	EnterRaw *ebpf.ProgramSpec `ebpf:"enter_raw"`
 	EnterTp  *ebpf.ProgramSpec `ebpf:"enter_tp"`
@@ -213,6 +219,9 @@ type ebpfProgVariables struct {
 //
 // It can be passed to loadEbpfProgObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ebpfProgPrograms struct {
+	EndBtf   *ebpf.Program `ebpf:"end_btf"`
+	EndRaw   *ebpf.Program `ebpf:"end_raw"`
+	EndTp    *ebpf.Program `ebpf:"end_tp"`
 	EnterBtf *ebpf.Program `ebpf:"enter_btf"`
 	EnterRaw *ebpf.Program `ebpf:"enter_raw"`
 	EnterTp  *ebpf.Program `ebpf:"enter_tp"`
@@ -229,6 +238,9 @@ type ebpfProgPrograms struct {
 
 func (p *ebpfProgPrograms) Close() error {
 	return _EbpfProgClose(
+		p.EndBtf,
+		p.EndRaw,
+		p.EndTp,
 		p.EnterBtf,
 		p.EnterRaw,
 		p.EnterTp,

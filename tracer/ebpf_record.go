@@ -74,6 +74,10 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	// The ring buffer reader's buffer comes from make([]byte) and is
 	// 8-byte aligned, as struct record needs.
 	rec := (*ebpfProgRecord)(unsafe.Pointer(unsafe.SliceData(raw)))
+	if rec.Flags&recordExit != 0 {
+		f.exit(ev, rec)
+		return true
+	}
 	data := raw[recordSize:]
 	c := &f.call
 	c.Nr, c.Args, c.Ret = rec.Nr, rec.Args, rec.Ret
@@ -107,6 +111,25 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	}
 	f.dec.decode(ev, c)
 	return true
+}
+
+// exit fills ev with the end of a task, as strace's "+++ exited with 0 +++"
+// or "+++ killed by SIGKILL (core dumped) +++".
+func (f *eventFiller) exit(ev *parse.Event, rec *ebpfProgRecord) {
+	*ev = parse.Event{
+		Kind: parse.KindExit,
+		Time: f.time(rec.TimeNs),
+		Pid:  int64(rec.Tid),
+		Tgid: int64(rec.Tgid),
+		Comm: f.comm(&rec.Comm),
+	}
+	status := unix.WaitStatus(rec.Ret)
+	switch {
+	case status.Exited():
+		ev.ExitCode, ev.HasExitCode = int64(status.ExitStatus()), true
+	case status.Signaled():
+		ev.Signal, ev.CoreDumped = unix.SignalName(status.Signal()), status.CoreDump()
+	}
 }
 
 // time formats a monotonic timestamp as RFC 3339 UTC with microseconds,
