@@ -229,6 +229,33 @@ func TestEventFromRecord(t *testing.T) {
 	}
 }
 
+func TestExitEventFromRecord(t *testing.T) {
+	f := newEventFiller(32)
+	for _, tc := range []struct {
+		line   string
+		status int64 // wait status
+		want   parse.Event
+	}{
+		{"+++ exited with 3 +++", 3 << 8, parse.Event{ExitCode: 3, HasExitCode: true}},
+		{"+++ killed by SIGKILL +++", 9, parse.Event{Signal: "SIGKILL"}},
+		{"+++ killed by SIGSEGV (core dumped) +++", 11 | 0x80, parse.Event{Signal: "SIGSEGV", CoreDumped: true}},
+	} {
+		t.Run(tc.line, func(t *testing.T) {
+			raw := record(0, tc.status, false, [6]uint64{})
+			(*ebpfProgRecord)(unsafe.Pointer(&raw[0])).Flags = recordExit
+			var ev parse.Event
+			if !f.event(&ev, raw) {
+				t.Fatal("record rejected")
+			}
+			if ev.Kind != parse.KindExit || ev.Pid != 43 || ev.Tgid != 42 || ev.Syscall != "" ||
+				ev.ExitCode != tc.want.ExitCode || ev.HasExitCode != tc.want.HasExitCode ||
+				ev.Signal != tc.want.Signal || ev.CoreDumped != tc.want.CoreDumped {
+				t.Errorf("got %+v", ev)
+			}
+		})
+	}
+}
+
 // BenchmarkEventToJSON measures the Go side of one traced call: a ring
 // buffer record decoded into an event and encoded as a JSON line. It must
 // not allocate per event (arena blocks are amortised over thousands).
