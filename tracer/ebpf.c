@@ -145,6 +145,12 @@ struct task_state {
 // the thread that forks it; 0 otherwise. User space sets it at run time.
 __u32 fork_seed_tid = 0;
 
+// live_tasks counts the traced tasks that have not ended, leaving out the
+// launching child before its execve; tasks that user space adds (attach)
+// are counted there. run ends when it drops to zero, as strace -f ends
+// when its last tracee does.
+__s64 live_tasks = 0;
+
 // Settings, fixed by user space before loading.
 volatile const __u32 execve_nr = 0xffffffff;
 volatile const __u32 execveat_nr = 0xffffffff;
@@ -373,12 +379,30 @@ static __always_inline long fork_flags(struct task_state *parent)
 	return -1;
 }
 
+// task_started counts a task that joins the tree, once past its execve.
+static __always_inline void task_started(__u32 flags)
+{
+	if (!(flags & TASK_PRE_EXEC))
+		__sync_fetch_and_add(&live_tasks, 1);
+}
+
+// exec_done ends the launching child's pre-exec state: from here on it is
+// the command.
+static __always_inline void exec_done(struct task_state *st)
+{
+	if (st->flags & TASK_PRE_EXEC) {
+		st->flags &= ~TASK_PRE_EXEC;
+		task_started(st->flags);
+	}
+}
+
 // on_task_exit writes the end of a traced task (not of the launching child
 // before its execve): ret is the wait status, as in "+++ exited with 0 +++".
 static __always_inline void on_task_exit(struct task_state *st, int exit_code)
 {
 	if (st->flags & TASK_PRE_EXEC)
 		return;
+	__sync_fetch_and_add(&live_tasks, -1);
 	st->flags &= ~TASK_IN_CALL;
 	st->rec.time_ns = bpf_ktime_get_ns();
 	st->rec.duration_ns = 0;
@@ -422,8 +446,10 @@ int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
 	if (flags < 0)
 		return 0;
 	struct task_state *cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (cs)
+	if (cs) {
 		cs->flags = flags;
+		task_started(flags);
+	}
 	return 0;
 }
 
@@ -433,7 +459,7 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
 	if (!st)
 		return 0;
-	st->flags &= ~TASK_PRE_EXEC;
+	exec_done(st);
 	// execve's path when it could not be read at entry.
 	if ((st->flags & TASK_IN_CALL) && st->rec.nr == execve_nr && (st->rec.cap_flags[0] & FAULTED)) {
 		__u32 o = st->rec.data_len & CAPTURE_MASK;
@@ -474,8 +500,10 @@ static __always_inline struct task_state *current_state(void)
 	__u32 inherited = *flags;
 	bpf_map_delete_elem(&newborn, &tid);
 	st = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (st)
+	if (st) {
 		st->flags = inherited & TASK_PRE_EXEC;
+		task_started(st->flags);
+	}
 	return st;
 }
 
@@ -503,7 +531,7 @@ static __always_inline void note_exec(void)
 {
 	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
 	if (st)
-		st->flags &= ~TASK_PRE_EXEC;
+		exec_done(st);
 }
 
 SEC("raw_tp/sys_enter")

@@ -106,12 +106,14 @@ type ebpfBackend struct {
 	opts   Options
 	tasks  *ebpf.Map
 	events *ebpf.Map
-	// forkSeed is fork_seed_tid in ebpf.c.
-	forkSeed *ebpf.Variable
-	lost     *ebpf.Map
-	coll     *ebpf.Collection
-	links    []link.Link
-	used     bool
+	// forkSeed is fork_seed_tid in ebpf.c, live is live_tasks.
+	forkSeed, live *ebpf.Variable
+	// seeded counts the tasks that user space added to the tree.
+	seeded int64
+	lost   *ebpf.Map
+	coll   *ebpf.Collection
+	links  []link.Link
+	used   bool
 }
 
 // newEBPF loads and attaches the programs, or says why it cannot.
@@ -275,7 +277,7 @@ func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.Col
 		}
 		return nil, err
 	}
-	b := &ebpfBackend{opts: opts, coll: coll, forkSeed: coll.Variables["fork_seed_tid"], tasks: coll.Maps["tasks"], events: coll.Maps["events"], lost: coll.Maps["lost"]}
+	b := &ebpfBackend{opts: opts, coll: coll, forkSeed: coll.Variables["fork_seed_tid"], live: coll.Variables["live_tasks"], tasks: coll.Maps["tasks"], events: coll.Maps["events"], lost: coll.Maps["lost"]}
 	for _, h := range []struct{ prog, group, event string }{
 		{f.fork, "sched", "sched_process_fork"},
 		{f.exec, "sched", "sched_process_exec"},
@@ -317,10 +319,18 @@ func (b *ebpfBackend) claim() error {
 	return nil
 }
 
-// seed adds the task that pidfd refers to to the traced tree.
-func (b *ebpfBackend) seed(pidfd int, flags uint32) error {
-	st := ebpfProgTaskState{Flags: flags}
-	return b.tasks.Update(uint32(pidfd), &st, ebpf.UpdateAny)
+// seed adds the task that pidfd refers to to the traced tree, unless it
+// is there already (a thread started by a task seeded before it).
+func (b *ebpfBackend) seed(pidfd int) error {
+	var st ebpfProgTaskState
+	err := b.tasks.Update(uint32(pidfd), &st, ebpf.UpdateNoExist)
+	if errors.Is(err, ebpf.ErrKeyExist) {
+		return nil
+	}
+	if err == nil {
+		b.seeded++
+	}
+	return err
 }
 
 // Run starts argv in a new process group and traces it from its execve
@@ -378,20 +388,35 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 	}()
 	stopWaking := context.AfterFunc(ctx, r.wake)
 	defer stopWaking()
-	var killAt time.Time
+	mainExited := false
+	var stopAt time.Time
 	for {
-		select {
-		case <-exited:
-			err := r.drain(out)
-			return exitStatus(cmd.ProcessState), b.finish(err)
-		default:
+		if !mainExited {
+			select {
+			case <-exited:
+				mainExited = true
+			default:
+			}
 		}
-		if ctx.Err() != nil && killAt.IsZero() {
-			syscall.Kill(-pid, syscall.SIGTERM)
-			killAt = time.Now().Add(stopGrace)
+		if mainExited {
+			// Like strace -f, run ends with the last task of the tree.
+			live, err := b.liveTasks()
+			if err != nil {
+				return exitStatus(cmd.ProcessState), err
+			}
+			if live <= 0 || !stopAt.IsZero() && time.Since(stopAt) > 2*stopGrace {
+				return exitStatus(cmd.ProcessState), b.finish(r.drain(out))
+			}
 		}
-		if !killAt.IsZero() && time.Now().After(killAt) {
-			syscall.Kill(-pid, syscall.SIGKILL)
+		if ctx.Err() != nil {
+			// Stop the command's process group: SIGTERM, then SIGKILL;
+			// tasks that left the group are given up on (detached).
+			if stopAt.IsZero() {
+				stopAt = time.Now()
+				syscall.Kill(-pid, syscall.SIGTERM)
+			} else if time.Since(stopAt) > stopGrace {
+				syscall.Kill(-pid, syscall.SIGKILL)
+			}
 		}
 		if err := r.poll(out, pollInterval); err != nil {
 			syscall.Kill(-pid, syscall.SIGKILL)
@@ -399,6 +424,15 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 			return exitStatus(cmd.ProcessState), err
 		}
 	}
+}
+
+// liveTasks is how many traced tasks have not ended.
+func (b *ebpfBackend) liveTasks() (int64, error) {
+	var n int64
+	if err := b.live.Get(&n); err != nil {
+		return 0, fmt.Errorf("reading the count of traced tasks: %w", err)
+	}
+	return n + b.seeded, nil
 }
 
 // foregroundTerminal returns the descriptor of f when f is a terminal
@@ -451,13 +485,13 @@ func exitStatus(ps *os.ProcessState) int {
 }
 
 // seedProcess adds the process pid (its leader thread) to the tree.
-func (b *ebpfBackend) seedProcess(pid int, flags uint32) error {
+func (b *ebpfBackend) seedProcess(pid int) error {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return fmt.Errorf("pidfd_open %d: %w", pid, err)
 	}
 	defer unix.Close(fd)
-	if err := b.seed(fd, flags); err != nil {
+	if err := b.seed(fd); err != nil {
 		return fmt.Errorf("adding %d to the traced tasks: %w", pid, err)
 	}
 	return nil
@@ -476,21 +510,10 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out *emit.Stream) 
 		return err
 	}
 	defer r.close()
-	var live []unix.PollFd
-	defer func() {
-		for _, p := range live {
-			unix.Close(int(p.Fd))
-		}
-	}()
 	for _, pid := range pids {
 		if pid == os.Getpid() {
 			return errors.New("stracectl cannot trace itself")
 		}
-		fd, err := unix.PidfdOpen(pid, 0)
-		if err != nil {
-			return fmt.Errorf("cannot attach to %d: %w", pid, err)
-		}
-		live = append(live, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
 		if err := b.seedThreads(pid); err != nil {
 			return fmt.Errorf("cannot attach to %d: %w", pid, err)
 		}
@@ -498,7 +521,11 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out *emit.Stream) 
 	stopWaking := context.AfterFunc(ctx, r.wake)
 	defer stopWaking()
 	for {
-		if ctx.Err() != nil || allExited(live) {
+		live, err := b.liveTasks()
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil || live <= 0 {
 			return b.finish(r.drain(out))
 		}
 		if err := r.poll(out, pollInterval); err != nil {
@@ -510,7 +537,7 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out *emit.Stream) 
 // seedThreads adds every thread of process pid to the tree. Threads that
 // start meanwhile are added by the fork hook once their creator is.
 func (b *ebpfBackend) seedThreads(pid int) error {
-	if err := b.seedProcess(pid, 0); err != nil {
+	if err := b.seedProcess(pid); err != nil {
 		return err
 	}
 	dir := "/proc/" + strconv.Itoa(pid) + "/task"
@@ -530,7 +557,7 @@ func (b *ebpfBackend) seedThreads(pid int) error {
 		if err != nil {
 			return fmt.Errorf("pidfd_open thread %d (kernel 6.9 or later is needed for threads): %w", tid, err)
 		}
-		err = b.seed(fd, 0)
+		err = b.seed(fd)
 		unix.Close(fd)
 		if err != nil && !errors.Is(err, unix.ESRCH) {
 			return fmt.Errorf("adding thread %d to the traced tasks: %w", tid, err)
@@ -542,19 +569,6 @@ func (b *ebpfBackend) seedThreads(pid int) error {
 // pidfdThread is PIDFD_THREAD (O_EXCL): a pidfd for one thread, not
 // only for a thread group leader (Linux 6.9).
 const pidfdThread = unix.O_EXCL
-
-// allExited reports whether every process polled has exited.
-func allExited(fds []unix.PollFd) bool {
-	if _, err := unix.Poll(fds, 0); err != nil {
-		return false
-	}
-	for _, p := range fds {
-		if p.Revents == 0 {
-			return false
-		}
-	}
-	return true
-}
 
 // finish reports the records that the ring buffer could not take: on
 // stderr, or as the error with --strict.

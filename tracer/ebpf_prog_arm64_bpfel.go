@@ -75,6 +75,7 @@ const (
 	ebpfProgVarFailedOnly     = "failed_only"
 	ebpfProgVarFilterSyscalls = "filter_syscalls"
 	ebpfProgVarForkSeedTid    = "fork_seed_tid"
+	ebpfProgVarLiveTasks      = "live_tasks"
 	ebpfProgVarWakeupBytes    = "wakeup_bytes"
 	ebpfProgVarWanted         = "wanted"
 )
@@ -160,6 +161,7 @@ type ebpfProgVariableSpecs struct {
 	FailedOnly     *ebpf.VariableSpec `ebpf:"failed_only"`
 	FilterSyscalls *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid    *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
+	LiveTasks      *ebpf.VariableSpec `ebpf:"live_tasks"`
 	WakeupBytes    *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 	Wanted         *ebpf.VariableSpec `ebpf:"wanted"`
 }
@@ -211,6 +213,7 @@ type ebpfProgVariables struct {
 	FailedOnly     *ebpf.Variable `ebpf:"failed_only"`
 	FilterSyscalls *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid    *ebpf.Variable `ebpf:"fork_seed_tid"`
+	LiveTasks      *ebpf.Variable `ebpf:"live_tasks"`
 	WakeupBytes    *ebpf.Variable `ebpf:"wakeup_bytes"`
 	Wanted         *ebpf.Variable `ebpf:"wanted"`
 }

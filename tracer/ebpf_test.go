@@ -71,7 +71,9 @@ func TestEBPFHookFlavors(t *testing.T) {
 			}
 			sink := &collector{}
 			stream := emit.NewStream(sink)
-			status, err := b.Run(context.Background(), []string{"sh", "-c", "(exit 4); exit 3"}, stream)
+			// sh ends first; the run goes on until its orphaned
+			// subshell and the subshell's sleep have ended too.
+			status, err := b.Run(context.Background(), []string{"sh", "-c", "(sleep 0.1; exit 4) & exit 3"}, stream)
 			stream.Close()
 			if err != nil || status != 3 {
 				t.Fatalf("status %d, err %v; want 3 from the command", status, err)
@@ -86,8 +88,8 @@ func TestEBPFHookFlavors(t *testing.T) {
 			if first.Syscall != "execve" || first.Ret != "0" || first.Args[0] != `"/usr/bin/sh"` && first.Args[0] != `"/bin/sh"` {
 				t.Errorf("first event %s(%v) = %s; want the execve of sh", first.Syscall, first.Args, first.Ret)
 			}
-			if counts["exit_group"] != 2 || len(tgids) != 2 {
-				t.Errorf("%d exit_group calls from %d processes, want 2 from 2 (sh and its subshell): %v", counts["exit_group"], len(tgids), counts)
+			if counts["exit_group"] != 3 || len(tgids) != 3 {
+				t.Errorf("%d exit_group calls from %d processes, want 3 from 3 (sh, its subshell, sleep): %v", counts["exit_group"], len(tgids), counts)
 			}
 		})
 	}
