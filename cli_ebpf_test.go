@@ -258,6 +258,33 @@ func TestEBPFChildKilledMidCall(t *testing.T) {
 	}
 }
 
+func TestEBPFSignalsAndEnds(t *testing.T) {
+	needEBPF(t)
+	res := runStracectl(t, nil, "run", "--backend", "ebpf", "-e", "kill", "sh", "-c", `trap "true" USR1; kill -USR1 $$; kill -SEGV $$`)
+	if res.code != 128+int(syscall.SIGSEGV) {
+		t.Fatalf("exit status %d, want %d (sh killed by SIGSEGV); stderr:\n%s", res.code, 128+int(syscall.SIGSEGV), res.stderr)
+	}
+	var got []string
+	for _, ev := range decodeEvents(t, res.stdout) {
+		switch ev.Kind {
+		case "syscall":
+			got = append(got, ev.Syscall+"("+strings.Join(ev.Args, ", ")+")")
+		case "signal":
+			got = append(got, "--- "+ev.Signal+" ---")
+		case "exit":
+			got = append(got, "+++ killed by "+ev.Signal+" +++")
+		}
+	}
+	pid := strings.TrimPrefix(strings.Split(got[0], ",")[0], "kill(")
+	want := []string{
+		"kill(" + pid + ", SIGUSR1)", "--- SIGUSR1 ---",
+		"kill(" + pid + ", SIGSEGV)", "--- SIGSEGV ---", "+++ killed by SIGSEGV +++",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // lostRE matches the loss report on stderr.
 var lostRE = regexp.MustCompile(`stracectl: (\d+) events lost \(ring buffer full\); raise --buffer-size`)
 

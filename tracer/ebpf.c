@@ -102,6 +102,7 @@ struct capture_spec {
 // Record flags.
 #define RECORD_RETURNED 1 // the call returned: ret and duration_ns are set
 #define RECORD_EXIT 2     // not a call: the task ended, ret is its wait status
+#define RECORD_SIGNAL 4   // not a call: a signal was delivered, ret is its number
 
 // Capture flags.
 #define CAPTURED 1  // this slot holds a string (possibly empty)
@@ -396,6 +397,31 @@ static __always_inline void exec_done(struct task_state *st)
 	}
 }
 
+// emit_event writes a record that is not a call (RECORD_EXIT or
+// RECORD_SIGNAL) for a task past its execve. Both happen outside any call:
+// the task is leaving a call or ending.
+static __always_inline void emit_event(struct task_state *st, __u32 flags, long value)
+{
+	st->flags &= ~TASK_IN_CALL;
+	st->rec.time_ns = bpf_ktime_get_ns();
+	st->rec.duration_ns = 0;
+	st->rec.nr = 0;
+	st->rec.ret = value;
+	st->rec.flags = flags;
+	st->rec.data_len = 0;
+	__builtin_memset(st->rec.cap_flags, 0, sizeof(st->rec.cap_flags));
+	fill_task(st);
+	emit(st);
+}
+
+// on_signal writes a signal delivered to a traced task, as strace's
+// "--- SIGCHLD ... ---" (a signal that kills outright, SIGKILL, never is).
+static __always_inline void on_signal(struct task_state *st, int sig)
+{
+	if (!(st->flags & TASK_PRE_EXEC))
+		emit_event(st, RECORD_SIGNAL, sig);
+}
+
 // on_task_exit writes the end of a traced task (not of the launching child
 // before its execve): ret is the wait status, as in "+++ exited with 0 +++".
 static __always_inline void on_task_exit(struct task_state *st, int exit_code)
@@ -403,16 +429,7 @@ static __always_inline void on_task_exit(struct task_state *st, int exit_code)
 	if (st->flags & TASK_PRE_EXEC)
 		return;
 	__sync_fetch_and_add(&live_tasks, -1);
-	st->flags &= ~TASK_IN_CALL;
-	st->rec.time_ns = bpf_ktime_get_ns();
-	st->rec.duration_ns = 0;
-	st->rec.nr = 0;
-	st->rec.ret = exit_code;
-	st->rec.flags = RECORD_EXIT;
-	st->rec.data_len = 0;
-	__builtin_memset(st->rec.cap_flags, 0, sizeof(st->rec.cap_flags));
-	fill_task(st);
-	emit(st);
+	emit_event(st, RECORD_EXIT, exit_code);
 }
 
 // --- tp_btf: trusted task pointers, registers read directly. ---
@@ -480,6 +497,15 @@ int BPF_PROG(end_btf, struct task_struct *p)
 	struct task_state *st = bpf_task_storage_get(&tasks, p, 0, 0);
 	if (st)
 		on_task_exit(st, p->exit_code);
+	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(signal_btf, int sig)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (st)
+		on_signal(st, sig);
 	return 0;
 }
 
@@ -577,6 +603,15 @@ int BPF_PROG(end_raw)
 	return 0;
 }
 
+SEC("raw_tp/signal_deliver")
+int BPF_PROG(signal_raw, int sig)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (st)
+		on_signal(st, sig);
+	return 0;
+}
+
 SEC("tracepoint/raw_syscalls/sys_enter")
 int enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
@@ -617,5 +652,14 @@ SEC("tracepoint/sched/sched_process_exit")
 int end_tp(void *ctx)
 {
 	note_task_exit();
+	return 0;
+}
+
+SEC("tracepoint/signal/signal_deliver")
+int signal_tp(struct trace_event_raw_signal_deliver *ctx)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (st)
+		on_signal(st, ctx->sig);
 	return 0;
 }

@@ -57,6 +57,7 @@ const (
 const (
 	recordReturned = 1
 	recordExit     = 2
+	recordSignal   = 4
 
 	captureCaptured  = 1
 	captureTruncated = 2
@@ -80,21 +81,21 @@ func init() { register("ebpf", newEBPF) }
 type hookFlavor struct {
 	name string
 	// Program names in ebpf.c: at syscall entry and exit, at fork, at
-	// execve, at the end of a task.
-	enter, exit, fork, exec, end string
-	attach                       func(prog *ebpf.Program, group, event string) (link.Link, error)
+	// execve, at the end of a task, at the delivery of a signal.
+	enter, exit, fork, exec, end, signal string
+	attach                               func(prog *ebpf.Program, group, event string) (link.Link, error)
 }
 
 // hookFlavors are tried in order: tp_btf is the cheapest per call; raw_tp
 // and classic tracepoints serve kernels where BTF programs cannot attach.
 var hookFlavors = []hookFlavor{
-	{"tp_btf", "enter_btf", "exit_btf", "fork_btf", "exec_btf", "end_btf", func(p *ebpf.Program, _, event string) (link.Link, error) {
+	{"tp_btf", "enter_btf", "exit_btf", "fork_btf", "exec_btf", "end_btf", "signal_btf", func(p *ebpf.Program, _, event string) (link.Link, error) {
 		return link.AttachTracing(link.TracingOptions{Program: p})
 	}},
-	{"raw_tp", "enter_raw", "exit_raw", "fork_raw", "exec_raw", "end_raw", func(p *ebpf.Program, _, event string) (link.Link, error) {
+	{"raw_tp", "enter_raw", "exit_raw", "fork_raw", "exec_raw", "end_raw", "signal_raw", func(p *ebpf.Program, _, event string) (link.Link, error) {
 		return link.AttachRawTracepoint(link.RawTracepointOptions{Name: event, Program: p})
 	}},
-	{"tracepoint", "enter_tp", "exit_tp", "fork_tp", "exec_tp", "end_tp", func(p *ebpf.Program, group, event string) (link.Link, error) {
+	{"tracepoint", "enter_tp", "exit_tp", "fork_tp", "exec_tp", "end_tp", "signal_tp", func(p *ebpf.Program, group, event string) (link.Link, error) {
 		return link.Tracepoint(group, event, p, nil)
 	}},
 }
@@ -260,7 +261,7 @@ func ringSize(n int) int {
 // attaches them.
 func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.CollectionOptions) (*ebpfBackend, error) {
 	spec = spec.Copy()
-	keep := map[string]bool{f.enter: true, f.exit: true, f.fork: true, f.exec: true, f.end: true}
+	keep := map[string]bool{f.enter: true, f.exit: true, f.fork: true, f.exec: true, f.end: true, f.signal: true}
 	for name := range spec.Programs {
 		if !keep[name] {
 			delete(spec.Programs, name)
@@ -282,6 +283,7 @@ func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.Col
 		{f.fork, "sched", "sched_process_fork"},
 		{f.exec, "sched", "sched_process_exec"},
 		{f.end, "sched", "sched_process_exit"},
+		{f.signal, "signal", "signal_deliver"},
 		{f.exit, "raw_syscalls", "sys_exit"},
 		{f.enter, "raw_syscalls", "sys_enter"},
 	} {

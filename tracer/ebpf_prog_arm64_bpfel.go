@@ -67,6 +67,9 @@ const (
 	ebpfProgProgForkBtf       = "fork_btf"
 	ebpfProgProgForkRaw       = "fork_raw"
 	ebpfProgProgForkTp        = "fork_tp"
+	ebpfProgProgSignalBtf     = "signal_btf"
+	ebpfProgProgSignalRaw     = "signal_raw"
+	ebpfProgProgSignalTp      = "signal_tp"
 	ebpfProgVarCaptureSpecs   = "capture_specs"
 	ebpfProgVarExecveNr       = "execve_nr"
 	ebpfProgVarExecveatNr     = "execveat_nr"
@@ -122,21 +125,24 @@ type ebpfProgSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ebpfProgProgramSpecs struct {
-	EndBtf   *ebpf.ProgramSpec `ebpf:"end_btf"`
-	EndRaw   *ebpf.ProgramSpec `ebpf:"end_raw"`
-	EndTp    *ebpf.ProgramSpec `ebpf:"end_tp"`
-	EnterBtf *ebpf.ProgramSpec `ebpf:"enter_btf"`
-	EnterRaw *ebpf.ProgramSpec `ebpf:"enter_raw"`
-	EnterTp  *ebpf.ProgramSpec `ebpf:"enter_tp"`
-	ExecBtf  *ebpf.ProgramSpec `ebpf:"exec_btf"`
-	ExecRaw  *ebpf.ProgramSpec `ebpf:"exec_raw"`
-	ExecTp   *ebpf.ProgramSpec `ebpf:"exec_tp"`
-	ExitBtf  *ebpf.ProgramSpec `ebpf:"exit_btf"`
-	ExitRaw  *ebpf.ProgramSpec `ebpf:"exit_raw"`
-	ExitTp   *ebpf.ProgramSpec `ebpf:"exit_tp"`
-	ForkBtf  *ebpf.ProgramSpec `ebpf:"fork_btf"`
-	ForkRaw  *ebpf.ProgramSpec `ebpf:"fork_raw"`
-	ForkTp   *ebpf.ProgramSpec `ebpf:"fork_tp"`
+	EndBtf    *ebpf.ProgramSpec `ebpf:"end_btf"`
+	EndRaw    *ebpf.ProgramSpec `ebpf:"end_raw"`
+	EndTp     *ebpf.ProgramSpec `ebpf:"end_tp"`
+	EnterBtf  *ebpf.ProgramSpec `ebpf:"enter_btf"`
+	EnterRaw  *ebpf.ProgramSpec `ebpf:"enter_raw"`
+	EnterTp   *ebpf.ProgramSpec `ebpf:"enter_tp"`
+	ExecBtf   *ebpf.ProgramSpec `ebpf:"exec_btf"`
+	ExecRaw   *ebpf.ProgramSpec `ebpf:"exec_raw"`
+	ExecTp    *ebpf.ProgramSpec `ebpf:"exec_tp"`
+	ExitBtf   *ebpf.ProgramSpec `ebpf:"exit_btf"`
+	ExitRaw   *ebpf.ProgramSpec `ebpf:"exit_raw"`
+	ExitTp    *ebpf.ProgramSpec `ebpf:"exit_tp"`
+	ForkBtf   *ebpf.ProgramSpec `ebpf:"fork_btf"`
+	ForkRaw   *ebpf.ProgramSpec `ebpf:"fork_raw"`
+	ForkTp    *ebpf.ProgramSpec `ebpf:"fork_tp"`
+	SignalBtf *ebpf.ProgramSpec `ebpf:"signal_btf"`
+	SignalRaw *ebpf.ProgramSpec `ebpf:"signal_raw"`
+	SignalTp  *ebpf.ProgramSpec `ebpf:"signal_tp"`
 }
 
 // ebpfProgMapSpecs contains maps before they are loaded into the kernel.
@@ -222,21 +228,24 @@ type ebpfProgVariables struct {
 //
 // It can be passed to loadEbpfProgObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ebpfProgPrograms struct {
-	EndBtf   *ebpf.Program `ebpf:"end_btf"`
-	EndRaw   *ebpf.Program `ebpf:"end_raw"`
-	EndTp    *ebpf.Program `ebpf:"end_tp"`
-	EnterBtf *ebpf.Program `ebpf:"enter_btf"`
-	EnterRaw *ebpf.Program `ebpf:"enter_raw"`
-	EnterTp  *ebpf.Program `ebpf:"enter_tp"`
-	ExecBtf  *ebpf.Program `ebpf:"exec_btf"`
-	ExecRaw  *ebpf.Program `ebpf:"exec_raw"`
-	ExecTp   *ebpf.Program `ebpf:"exec_tp"`
-	ExitBtf  *ebpf.Program `ebpf:"exit_btf"`
-	ExitRaw  *ebpf.Program `ebpf:"exit_raw"`
-	ExitTp   *ebpf.Program `ebpf:"exit_tp"`
-	ForkBtf  *ebpf.Program `ebpf:"fork_btf"`
-	ForkRaw  *ebpf.Program `ebpf:"fork_raw"`
-	ForkTp   *ebpf.Program `ebpf:"fork_tp"`
+	EndBtf    *ebpf.Program `ebpf:"end_btf"`
+	EndRaw    *ebpf.Program `ebpf:"end_raw"`
+	EndTp     *ebpf.Program `ebpf:"end_tp"`
+	EnterBtf  *ebpf.Program `ebpf:"enter_btf"`
+	EnterRaw  *ebpf.Program `ebpf:"enter_raw"`
+	EnterTp   *ebpf.Program `ebpf:"enter_tp"`
+	ExecBtf   *ebpf.Program `ebpf:"exec_btf"`
+	ExecRaw   *ebpf.Program `ebpf:"exec_raw"`
+	ExecTp    *ebpf.Program `ebpf:"exec_tp"`
+	ExitBtf   *ebpf.Program `ebpf:"exit_btf"`
+	ExitRaw   *ebpf.Program `ebpf:"exit_raw"`
+	ExitTp    *ebpf.Program `ebpf:"exit_tp"`
+	ForkBtf   *ebpf.Program `ebpf:"fork_btf"`
+	ForkRaw   *ebpf.Program `ebpf:"fork_raw"`
+	ForkTp    *ebpf.Program `ebpf:"fork_tp"`
+	SignalBtf *ebpf.Program `ebpf:"signal_btf"`
+	SignalRaw *ebpf.Program `ebpf:"signal_raw"`
+	SignalTp  *ebpf.Program `ebpf:"signal_tp"`
 }
 
 func (p *ebpfProgPrograms) Close() error {
@@ -256,6 +265,9 @@ func (p *ebpfProgPrograms) Close() error {
 		p.ForkBtf,
 		p.ForkRaw,
 		p.ForkTp,
+		p.SignalBtf,
+		p.SignalRaw,
+		p.SignalTp,
 	)
 }
 

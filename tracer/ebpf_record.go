@@ -3,6 +3,7 @@
 package tracer
 
 import (
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -74,8 +75,13 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	// The ring buffer reader's buffer comes from make([]byte) and is
 	// 8-byte aligned, as struct record needs.
 	rec := (*ebpfProgRecord)(unsafe.Pointer(unsafe.SliceData(raw)))
-	if rec.Flags&recordExit != 0 {
+	switch {
+	case rec.Flags&recordExit != 0:
 		f.exit(ev, rec)
+		return true
+	case rec.Flags&recordSignal != 0:
+		f.task(ev, parse.KindSignal, rec)
+		ev.Signal = unix.SignalName(syscall.Signal(rec.Ret))
 		return true
 	}
 	data := raw[recordSize:]
@@ -99,13 +105,7 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 		}
 		c.Caps[i] = s
 	}
-	*ev = parse.Event{
-		Kind: parse.KindSyscall,
-		Time: f.time(rec.TimeNs),
-		Pid:  int64(rec.Tid),
-		Tgid: int64(rec.Tgid),
-		Comm: f.comm(&rec.Comm),
-	}
+	f.task(ev, parse.KindSyscall, rec)
 	if c.Returned {
 		ev.DurationNs, ev.HasDuration = int64(rec.DurationNs), true
 	}
@@ -113,16 +113,22 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	return true
 }
 
-// exit fills ev with the end of a task, as strace's "+++ exited with 0 +++"
-// or "+++ killed by SIGKILL (core dumped) +++".
-func (f *eventFiller) exit(ev *parse.Event, rec *ebpfProgRecord) {
+// task starts ev anew with what every kind of event has: when, and which
+// task.
+func (f *eventFiller) task(ev *parse.Event, kind parse.Kind, rec *ebpfProgRecord) {
 	*ev = parse.Event{
-		Kind: parse.KindExit,
+		Kind: kind,
 		Time: f.time(rec.TimeNs),
 		Pid:  int64(rec.Tid),
 		Tgid: int64(rec.Tgid),
 		Comm: f.comm(&rec.Comm),
 	}
+}
+
+// exit fills ev with the end of a task, as strace's "+++ exited with 0 +++"
+// or "+++ killed by SIGKILL (core dumped) +++".
+func (f *eventFiller) exit(ev *parse.Event, rec *ebpfProgRecord) {
+	f.task(ev, parse.KindExit, rec)
 	status := unix.WaitStatus(rec.Ret)
 	switch {
 	case status.Exited():

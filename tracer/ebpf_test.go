@@ -231,25 +231,27 @@ func TestEventFromRecord(t *testing.T) {
 	}
 }
 
-func TestExitEventFromRecord(t *testing.T) {
+func TestTaskEventFromRecord(t *testing.T) {
 	f := newEventFiller(32)
 	for _, tc := range []struct {
-		line   string
-		status int64 // wait status
-		want   parse.Event
+		line  string
+		flags uint32
+		value int64 // wait status or signal number
+		want  parse.Event
 	}{
-		{"+++ exited with 3 +++", 3 << 8, parse.Event{ExitCode: 3, HasExitCode: true}},
-		{"+++ killed by SIGKILL +++", 9, parse.Event{Signal: "SIGKILL"}},
-		{"+++ killed by SIGSEGV (core dumped) +++", 11 | 0x80, parse.Event{Signal: "SIGSEGV", CoreDumped: true}},
+		{"+++ exited with 3 +++", recordExit, 3 << 8, parse.Event{Kind: parse.KindExit, ExitCode: 3, HasExitCode: true}},
+		{"+++ killed by SIGKILL +++", recordExit, 9, parse.Event{Kind: parse.KindExit, Signal: "SIGKILL"}},
+		{"+++ killed by SIGSEGV (core dumped) +++", recordExit, 11 | 0x80, parse.Event{Kind: parse.KindExit, Signal: "SIGSEGV", CoreDumped: true}},
+		{"--- SIGCHLD ---", recordSignal, 17, parse.Event{Kind: parse.KindSignal, Signal: "SIGCHLD"}},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
-			raw := record(0, tc.status, false, [6]uint64{})
-			(*ebpfProgRecord)(unsafe.Pointer(&raw[0])).Flags = recordExit
+			raw := record(0, tc.value, false, [6]uint64{})
+			(*ebpfProgRecord)(unsafe.Pointer(&raw[0])).Flags = tc.flags
 			var ev parse.Event
 			if !f.event(&ev, raw) {
 				t.Fatal("record rejected")
 			}
-			if ev.Kind != parse.KindExit || ev.Pid != 43 || ev.Tgid != 42 || ev.Syscall != "" ||
+			if ev.Kind != tc.want.Kind || ev.Pid != 43 || ev.Tgid != 42 || ev.Syscall != "" ||
 				ev.ExitCode != tc.want.ExitCode || ev.HasExitCode != tc.want.HasExitCode ||
 				ev.Signal != tc.want.Signal || ev.CoreDumped != tc.want.CoreDumped {
 				t.Errorf("got %+v", ev)
