@@ -212,7 +212,8 @@ func configure(spec *ebpf.CollectionSpec, opts *Options) error {
 	}
 	var specs [maxSyscalls]ebpfProgCaptureSpec
 	for nr := range uint32(maxSyscalls) {
-		for i, c := range captures(nr)[:min(len(captures(nr)), maxCaptures)] {
+		caps := captures(nr)
+		for i, c := range caps[:min(len(caps), maxCaptures)] {
 			specs[nr].Arg[i] = c.Arg
 			switch c.Kind {
 			case capturePath:
@@ -237,6 +238,7 @@ func configure(spec *ebpf.CollectionSpec, opts *Options) error {
 	)
 }
 
+// boolByte is b as ebpf.c's __u8 flags hold it.
 func boolByte(b bool) uint8 {
 	if b {
 		return 1
