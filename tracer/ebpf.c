@@ -544,13 +544,19 @@ static __always_inline void note_fork(__u32 child_tid)
 	bpf_map_update_elem(&newborn, &child_tid, &inherited, BPF_ANY);
 }
 
-// note_task_exit writes the end of the current task when it is traced.
+// note_task_exit writes the end of the current task when it is traced. A
+// child that ends before its first syscall never took its place in the
+// tree: its newborn entry goes, lest a later task with the same id take it.
 static __always_inline void note_task_exit(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
-	if (st)
+	if (st) {
 		on_task_exit(st, BPF_CORE_READ(task, exit_code));
+		return;
+	}
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&newborn, &tid);
 }
 
 static __always_inline void note_exec(void)
