@@ -16,10 +16,9 @@ import (
 // buffer record; the captured strings follow it.
 const recordSize = int(unsafe.Sizeof(ebpfProgRecord{}))
 
-// arenaSize is the size of each block the strings of events (times,
-// command names) are cut from: strings are views of a block that is never
-// rewritten, so events may be kept, and a new block is taken only when one
-// is full.
+// arenaSize is the size of each block the times of events are cut from:
+// they are views of a block that is never rewritten, so events may be
+// kept, and a new block is taken only when one is full.
 const arenaSize = 64 << 10
 
 // eventFiller turns ring buffer records into events without allocating
@@ -41,6 +40,8 @@ type eventFiller struct {
 	comms map[[16]int8]string
 }
 
+// newEventFiller returns a filler whose decoder cuts strings at
+// stringLimit (strace -s).
 func newEventFiller(stringLimit int) *eventFiller {
 	return &eventFiller{
 		dec:        newDecoder(stringLimit),
