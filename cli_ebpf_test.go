@@ -515,7 +515,7 @@ func TestEBPFCtrlCStopsTheCommandAndFlushes(t *testing.T) {
 func TestEBPFAttach(t *testing.T) {
 	needEBPF(t)
 	workload := needWorkload(t)
-	target := exec.Command(workload, "threads=2", "loop")
+	target := exec.Command(workload, "loopthreads=2", "loop")
 	if err := target.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +528,17 @@ func TestEBPFAttach(t *testing.T) {
 	t.Run("Ctrl-C detaches and the process runs on", func(t *testing.T) {
 		var out, errb syncBuffer
 		cmd := startStracectl(t, &out, &errb, "attach", "--backend", "ebpf", "-e", "getppid,nanosleep", pid)
-		waitFor(t, "getppid events", func() bool { return bytes.Count(out.Bytes(), []byte(`"getppid"`)) >= 3 })
+		// Every thread loops on getppid: all three must be seen.
+		tids := func() map[int64]bool {
+			seen := map[int64]bool{}
+			for _, ev := range decodeEvents(t, out.Bytes()) {
+				if ev.Syscall == "getppid" {
+					seen[ev.Pid] = true
+				}
+			}
+			return seen
+		}
+		waitFor(t, "getppid events from the 3 threads", func() bool { return len(tids()) == 3 })
 		cmd.Process.Signal(os.Interrupt)
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("attach ended with %v; stderr:\n%s", err, errb.Bytes())

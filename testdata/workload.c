@@ -4,7 +4,7 @@
  *
  *   workload [getppid=N] [openat=M] [write=W] [fork=K] [threads=T]
  *            [sleep=MS] [say=TEXT] [exit=S] [loop] [execthread] [killchild]
- *            [openclose=C]
+ *            [openclose=C] [loopthreads=L]
  *
  * getppid=N   every process (the parent and each forked child) and every
  *             thread calls getppid N times
@@ -21,6 +21,8 @@
  * killchild   fork a child that blocks in read(2) and SIGKILL it mid-call
  * openclose=C the parent opens "/dev/null" and closes it C times (after
  *             write=W; for benchmarks of a call with a path)
+ * loopthreads=L  start L threads that loop forever like loop (for attach
+ *             tests), before the calls above
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -36,7 +38,7 @@
 
 #define MISSING_PATH "/nonexistent/stracectl-workload"
 
-static long n_getppid, n_openat, n_write, n_fork, n_threads, n_sleep, n_openclose, status;
+static long n_getppid, n_openat, n_write, n_fork, n_threads, n_sleep, n_openclose, n_loopthreads, status;
 static int loop, execthread, killchild;
 static const char *say;
 static char self[4096];
@@ -52,6 +54,20 @@ static void *thread_main(void *arg) {
 	return NULL;
 }
 
+static void sleep_ms(long ms) {
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void *loop_thread(void *arg) {
+	(void)arg;
+	for (;;) {
+		syscall(SYS_getppid);
+		sleep_ms(10);
+	}
+	return NULL;
+}
+
 static void *exec_thread(void *arg) {
 	(void)arg;
 	char exitarg[32];
@@ -59,11 +75,6 @@ static void *exec_thread(void *arg) {
 	char *argv[] = {self, "getppid=1", exitarg, NULL};
 	execv(self, argv);
 	_exit(127);
-}
-
-static void sleep_ms(long ms) {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
 }
 
 int main(int argc, char **argv) {
@@ -84,6 +95,7 @@ int main(int argc, char **argv) {
 		else if (!strcmp(a, "execthread")) execthread = 1;
 		else if (!strcmp(a, "killchild")) killchild = 1;
 		else if (!strncmp(a, "openclose=", 10)) n_openclose = atol(a + 10);
+		else if (!strncmp(a, "loopthreads=", 12)) n_loopthreads = atol(a + 12);
 		else {
 			fprintf(stderr, "workload: unknown argument %s\n", a);
 			return 2;
@@ -91,6 +103,10 @@ int main(int argc, char **argv) {
 	}
 	if (say) {
 		dprintf(1, "%s\n", say);
+	}
+	for (long i = 0; i < n_loopthreads; i++) {
+		pthread_t t;
+		pthread_create(&t, NULL, loop_thread, NULL);
 	}
 	getppids();
 	for (long i = 0; i < n_openat; i++)
