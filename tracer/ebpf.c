@@ -360,7 +360,7 @@ static __always_inline void on_exit(struct task_state *st, long ret, __u64 pendi
 	st->rec.ret = ret;
 	st->rec.duration_ns = bpf_ktime_get_ns() - st->rec.time_ns;
 	st->rec.flags = killed ? 0 : RECORD_RETURNED;
-	if (st->rec.cap_flags[0] & FAULTED || st->rec.cap_flags[1] & FAULTED)
+	if ((st->rec.cap_flags[0] | st->rec.cap_flags[1] | st->rec.cap_flags[2] | st->rec.cap_flags[3]) & FAULTED)
 		reread_faulted(st);
 	fill_task(st);
 	emit(st);
