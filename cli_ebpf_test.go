@@ -151,6 +151,23 @@ func TestEBPFWorkloadCountsAcrossATree(t *testing.T) {
 	}
 }
 
+func TestEBPFPathReadAgainAtExit(t *testing.T) {
+	needEBPF(t)
+	workload := needWorkload(t)
+	// The path lies in a page the workload has not touched: reading it at
+	// entry fails, and the programs read it again once openat brought the
+	// page in.
+	res := runStracectl(t, nil, "run", "--backend", "ebpf", "-e", "openat", workload, "faultpath")
+	if res.code != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s", res.code, res.stderr)
+	}
+	evs := decodeEvents(t, res.stdout)
+	last := evs[len(evs)-2] // before the exit
+	if last.Syscall != "openat" || len(last.Args) < 2 || last.Args[1] != `"/nonexistent/stracectl-faulted"` {
+		t.Errorf("the openat of a path in an untouched page: %s(%s); want the path", last.Syscall, strings.Join(last.Args, ", "))
+	}
+}
+
 func TestEBPFThreads(t *testing.T) {
 	needEBPF(t)
 	workload := needWorkload(t)

@@ -4,7 +4,7 @@
  *
  *   workload [getppid=N] [openat=M] [write=W] [fork=K] [threads=T]
  *            [sleep=MS] [say=TEXT] [exit=S] [loop] [execthread] [killchild]
- *            [openclose=C] [loopthreads=L]
+ *            [openclose=C] [loopthreads=L] [faultpath]
  *
  * getppid=N   every process (the parent and each forked child) and every
  *             thread calls getppid N times
@@ -23,6 +23,9 @@
  *             write=W; for benchmarks of a call with a path)
  * loopthreads=L  start L threads that loop forever like loop (for attach
  *             tests), before the calls above
+ * faultpath   the parent opens "/nonexistent/stracectl-faulted" once, the
+ *             path read from a file mapping not yet touched (a tracer that
+ *             reads it at entry finds the page missing), after openclose=C
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,7 +43,7 @@
 #define MISSING_PATH "/nonexistent/stracectl-workload"
 
 static long n_getppid, n_openat, n_write, n_fork, n_threads, n_sleep, n_openclose, n_loopthreads, status;
-static int loop, execthread, killchild;
+static int loop, execthread, killchild, faultpath;
 static const char *say;
 static char self[4096];
 
@@ -96,6 +100,7 @@ int main(int argc, char **argv) {
 		else if (!strcmp(a, "killchild")) killchild = 1;
 		else if (!strncmp(a, "openclose=", 10)) n_openclose = atol(a + 10);
 		else if (!strncmp(a, "loopthreads=", 12)) n_loopthreads = atol(a + 12);
+		else if (!strcmp(a, "faultpath")) faultpath = 1;
 		else {
 			fprintf(stderr, "workload: unknown argument %s\n", a);
 			return 2;
@@ -119,6 +124,22 @@ int main(int argc, char **argv) {
 	}
 	for (long i = 0; i < n_openclose; i++)
 		close(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY));
+	if (faultpath) {
+		static const char path[] = "/nonexistent/stracectl-faulted";
+		char name[] = "/tmp/stracectl-workload-XXXXXX";
+		int fd = mkstemp(name);
+		if (fd >= 0 && write(fd, path, sizeof path) == sizeof path) {
+			char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (p != MAP_FAILED) {
+				syscall(SYS_openat, AT_FDCWD, p, O_RDONLY);
+				munmap(p, 4096);
+			}
+		}
+		if (fd >= 0) {
+			close(fd);
+			unlink(name);
+		}
+	}
 	pthread_t th[64];
 	long nt = n_threads > 64 ? 64 : n_threads;
 	for (long i = 0; i < nt; i++)
