@@ -4,6 +4,7 @@
  *
  *   workload [getppid=N] [openat=M] [write=W] [fork=K] [threads=T]
  *            [sleep=MS] [say=TEXT] [exit=S] [loop] [execthread] [killchild]
+ *            [openclose=C] [loopthreads=L] [faultpath]
  *
  * getppid=N   every process (the parent and each forked child) and every
  *             thread calls getppid N times
@@ -18,6 +19,13 @@
  * loop        then loop forever: getppid, sleep 10 ms (for attach tests)
  * execthread  a non-leader thread execve's "workload getppid=1 exit=S"
  * killchild   fork a child that blocks in read(2) and SIGKILL it mid-call
+ * openclose=C the parent opens "/dev/null" and closes it C times (after
+ *             write=W; for benchmarks of a call with a path)
+ * loopthreads=L  start L threads that loop forever like loop (for attach
+ *             tests), before the calls above
+ * faultpath   the parent opens "/nonexistent/stracectl-faulted" once, the
+ *             path read from a file mapping not yet touched (a tracer that
+ *             reads it at entry finds the page missing), after openclose=C
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -26,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,8 +42,8 @@
 
 #define MISSING_PATH "/nonexistent/stracectl-workload"
 
-static long n_getppid, n_openat, n_write, n_fork, n_threads, n_sleep, status;
-static int loop, execthread, killchild;
+static long n_getppid, n_openat, n_write, n_fork, n_threads, n_sleep, n_openclose, n_loopthreads, status;
+static int loop, execthread, killchild, faultpath;
 static const char *say;
 static char self[4096];
 
@@ -49,6 +58,20 @@ static void *thread_main(void *arg) {
 	return NULL;
 }
 
+static void sleep_ms(long ms) {
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void *loop_thread(void *arg) {
+	(void)arg;
+	for (;;) {
+		syscall(SYS_getppid);
+		sleep_ms(10);
+	}
+	return NULL;
+}
+
 static void *exec_thread(void *arg) {
 	(void)arg;
 	char exitarg[32];
@@ -56,11 +79,6 @@ static void *exec_thread(void *arg) {
 	char *argv[] = {self, "getppid=1", exitarg, NULL};
 	execv(self, argv);
 	_exit(127);
-}
-
-static void sleep_ms(long ms) {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
 }
 
 int main(int argc, char **argv) {
@@ -80,6 +98,9 @@ int main(int argc, char **argv) {
 		else if (!strcmp(a, "loop")) loop = 1;
 		else if (!strcmp(a, "execthread")) execthread = 1;
 		else if (!strcmp(a, "killchild")) killchild = 1;
+		else if (!strncmp(a, "openclose=", 10)) n_openclose = atol(a + 10);
+		else if (!strncmp(a, "loopthreads=", 12)) n_loopthreads = atol(a + 12);
+		else if (!strcmp(a, "faultpath")) faultpath = 1;
 		else {
 			fprintf(stderr, "workload: unknown argument %s\n", a);
 			return 2;
@@ -87,6 +108,10 @@ int main(int argc, char **argv) {
 	}
 	if (say) {
 		dprintf(1, "%s\n", say);
+	}
+	for (long i = 0; i < n_loopthreads; i++) {
+		pthread_t t;
+		pthread_create(&t, NULL, loop_thread, NULL);
 	}
 	getppids();
 	for (long i = 0; i < n_openat; i++)
@@ -96,6 +121,24 @@ int main(int argc, char **argv) {
 		for (long i = 0; i < n_write; i++)
 			syscall(SYS_write, fd, "x", 1);
 		close(fd);
+	}
+	for (long i = 0; i < n_openclose; i++)
+		close(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY));
+	if (faultpath) {
+		static const char path[] = "/nonexistent/stracectl-faulted";
+		char name[] = "/tmp/stracectl-workload-XXXXXX";
+		int fd = mkstemp(name);
+		if (fd >= 0 && write(fd, path, sizeof path) == sizeof path) {
+			char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (p != MAP_FAILED) {
+				syscall(SYS_openat, AT_FDCWD, p, O_RDONLY);
+				munmap(p, 4096);
+			}
+		}
+		if (fd >= 0) {
+			close(fd);
+			unlink(name);
+		}
 	}
 	pthread_t th[64];
 	long nt = n_threads > 64 ? 64 : n_threads;

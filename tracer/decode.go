@@ -1,0 +1,1395 @@
+package tracer
+
+import (
+	"errors"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/stracectl/stracectl/parse"
+)
+
+//go:generate go run ../scripts/gen-syscalls -out .
+
+// rawCall is one completed system call as the eBPF program reports it,
+// before decoding.
+type rawCall struct {
+	Nr       uint32                      // syscall number
+	Args     [6]uint64                   // arguments at entry
+	Ret      int64                       // return value; -errno on failure
+	Returned bool                        // false for calls that never return (exit, exit_group); an execve that succeeded is true
+	Caps     [maxCaptures]capturedString // user memory read at entry, in the order captures(Nr) lists
+}
+
+// maxCaptures is how many strings the eBPF program reads for one call.
+const maxCaptures = 4
+
+// capturedString is user memory the eBPF program read at syscall entry.
+//
+// Data is nil only when nothing is there: an argv slot past the end of argv,
+// or a string that could not be read (then Faulted is set). An empty string
+// that was read is a non-nil empty slice.
+type capturedString struct {
+	Data      []byte // bytes read (without the NUL)
+	Truncated bool   // the string was longer than the capture buffer
+	Faulted   bool   // could not be read: the pointer is printed, as strace does
+	More      bool   // argv only, on the last slot: further entries follow that were not captured
+}
+
+// capture says which argument of a call the eBPF program must read from
+// user memory at syscall entry.
+type capture struct {
+	Arg  uint8
+	Kind captureKind
+}
+
+// captureKind says how an argument is read.
+type captureKind uint8
+
+const (
+	// capturePath is a NUL-terminated string (a path, printed in full
+	// like strace does); it fills one capture slot.
+	capturePath captureKind = iota + 1
+	// captureArgv is a char*[] ending in NULL: its first entries are read
+	// into the remaining capture slots, one entry per slot.
+	captureArgv
+)
+
+// syscallClass is a set of strace's syscall classes (%file, %net ...), with
+// strace's bit values (see straceclasses.go).
+type syscallClass uint32
+
+// syscallEntry is one row of the generated syscall table.
+type syscallEntry struct {
+	name    string       // as strace prints it; "" for an unused number
+	nargs   uint8        // arguments strace prints
+	classes syscallClass // strace's classes of the call
+}
+
+// errnoEntry is one row of the generated errno table.
+type errnoEntry struct {
+	name     string // ENOENT
+	message  string // No such file or directory
+	restarts bool   // an ERESTART* code: strace prints "= ? NAME (message)"
+}
+
+// xlat is a table of names for values or flags, in strace's printing order
+// (generated from strace's xlat/*.in with each arch's values).
+type xlat []struct {
+	value uint64
+	name  string
+}
+
+// ioctlEntry is one ioctl command name of the generated table.
+type ioctlEntry struct {
+	code uint32
+	name string
+}
+
+// captures returns what the eBPF program must read from user memory for
+// call nr: nil for calls with no strings, at most maxCaptures slots in all.
+func captures(nr uint32) []capture {
+	if int(nr) >= len(callDecoders) {
+		return nil
+	}
+	return callDecoders[nr].captures
+}
+
+// syscallName returns strace's name for call nr, or "syscall_0x..." (as
+// strace prints it) for a number it does not know.
+func syscallName(nr uint32) string {
+	if int(nr) < len(syscallTable) && syscallTable[nr].name != "" {
+		return syscallTable[nr].name
+	}
+	return "syscall_0x" + strconv.FormatUint(uint64(nr), 16)
+}
+
+// syscallNumbers resolves -e selections to syscall numbers, as strace's
+// -e trace= does: names ("openat"), classes ("%file", "%net", "%process" ...,
+// any case), numbers ("257"), regular expressions ("/^open"), "all"; a
+// leading "?" makes an entry that selects nothing acceptable, and a leading
+// "!" on the first entry inverts the whole selection. The result is sorted
+// and without duplicates.
+func syscallNumbers(specs []string) ([]uint32, error) {
+	var selected [len(syscallTable)]bool
+	invert := false
+	for i, spec := range specs {
+		spec = strings.TrimSpace(spec)
+		if i == 0 {
+			for strings.HasPrefix(spec, "!") {
+				invert = !invert
+				spec = spec[1:]
+			}
+		}
+		optional := false
+		for strings.HasPrefix(spec, "?") {
+			optional = true
+			spec = spec[1:]
+		}
+		found, err := selectSyscalls(spec, &selected)
+		if err != nil {
+			return nil, err
+		}
+		if !found && !optional {
+			if spec == "" {
+				return nil, errors.New("empty syscall name in -e — give names or classes separated by commas, e.g. -e openat,%net")
+			}
+			return nil, errors.New("unknown syscall or class " + strconv.Quote(spec) +
+				" in -e — valid names are those strace prints (see `man syscalls`), classes are " + classList())
+		}
+	}
+	var nrs []uint32
+	for nr, on := range selected {
+		if on != invert && syscallTable[nr].name != "" {
+			nrs = append(nrs, uint32(nr))
+		}
+	}
+	return nrs, nil
+}
+
+// selectSyscalls marks the calls one -e entry selects; found is false when
+// it selects none.
+func selectSyscalls(spec string, selected *[len(syscallTable)]bool) (found bool, err error) {
+	switch {
+	case spec == "":
+		return false, nil
+	case spec == "none":
+		return true, nil
+	case spec != "" && spec[0] >= '0' && spec[0] <= '9':
+		nr, err := strconv.ParseUint(spec, 10, 32)
+		if err != nil || nr >= uint64(len(syscallTable)) || syscallTable[nr].name == "" {
+			return false, nil
+		}
+		selected[nr] = true
+		return true, nil
+	case strings.HasPrefix(spec, "/"):
+		re, err := regexp.Compile(spec[1:])
+		if err != nil {
+			return false, errors.New("bad regular expression " + strconv.Quote(spec) + " in -e: " + err.Error())
+		}
+		for nr, e := range syscallTable {
+			if e.name != "" && re.MatchString(e.name) {
+				selected[nr], found = true, true
+			}
+		}
+		return found, nil
+	}
+	for _, c := range classNames {
+		if strings.EqualFold(c.name, spec) {
+			for nr, e := range syscallTable {
+				if e.name != "" && e.classes&c.class == c.class {
+					selected[nr] = true
+				}
+			}
+			return true, nil
+		}
+	}
+	for nr, e := range syscallTable {
+		if e.name == spec {
+			selected[nr], found = true, true
+		}
+	}
+	return found, nil
+}
+
+// classList names the -e classes for an error message.
+func classList() string {
+	var b strings.Builder
+	for _, c := range classNames {
+		if strings.HasPrefix(c.name, "%") && !strings.HasPrefix(c.name, "%%") {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.name)
+		}
+	}
+	return b.String()
+}
+
+// Arena sizes: decoded text is appended to a byte arena and Args are cut
+// from a string arena; a full arena is replaced, never rewritten, so the
+// strings of events already handed out stay valid (as parse.Parser does).
+const (
+	decodeArenaSize = 64 << 10
+	argsArenaSize   = 4 << 10
+)
+
+// decoder turns rawCalls into Events with strace's text. It is not safe for
+// concurrent use; one decoder serves one ring buffer reader.
+type decoder struct {
+	stringLimit int      // -s: longest non-path string shown
+	arena       []byte   // text of decoded arguments, names and results
+	building    int      // start in arena of the string being built
+	args        []string // backing store of Args slices
+}
+
+// newDecoder returns a decoder printing strings of at most stringLimit
+// bytes (strace -s; 0 means strace's default of 32). Paths are printed in
+// full whatever the limit, as strace does.
+func newDecoder(stringLimit int) *decoder {
+	if stringLimit <= 0 {
+		stringLimit = 32
+	}
+	return &decoder{stringLimit: stringLimit}
+}
+
+// decode fills ev's call fields from c: Syscall, Args, Ret, Returned,
+// Retval, HasRetval, Errno, Errmsg (and Note where strace prints one it can
+// know). Other fields of ev are left alone. The strings it sets stay valid
+// after later calls.
+func (d *decoder) decode(ev *parse.Event, c *rawCall) {
+	cd := &unknownCall
+	if int(c.Nr) < len(callDecoders) && syscallTable[c.Nr].name != "" {
+		cd = &callDecoders[c.Nr]
+		ev.Syscall = syscallTable[c.Nr].name
+	} else {
+		d.begin()
+		d.appendString("syscall_0x")
+		d.appendUint(uint64(c.Nr), 16)
+		ev.Syscall = d.end()
+	}
+	ev.Args = d.decodeArgs(cd, c)
+	d.decodeResult(ev, cd, c)
+}
+
+// decodeResult fills the result fields as strace prints the result.
+func (d *decoder) decodeResult(ev *parse.Event, cd *callDecoder, c *rawCall) {
+	ev.Errno, ev.Errmsg, ev.Note = "", "", ""
+	ev.Retval, ev.HasRetval = 0, false
+	if !c.Returned {
+		ev.Ret, ev.Returned = "", false
+		return
+	}
+	ev.Returned = true
+	if c.Ret < 0 && c.Ret >= -maxErrno {
+		errno := -c.Ret
+		if errno < int64(len(errnoTable)) && errnoTable[errno].name != "" {
+			e := &errnoTable[errno]
+			ev.Errno, ev.Errmsg = e.name, e.message
+			if e.restarts {
+				ev.Ret = "?"
+				return
+			}
+		} else {
+			d.begin()
+			d.appendString("errno ")
+			d.appendUint(uint64(errno), 10)
+			ev.Note = d.end()
+		}
+		ev.Ret, ev.Retval, ev.HasRetval = "-1", -1, true
+		return
+	}
+	ev.Retval, ev.HasRetval = c.Ret, true
+	switch cd.ret {
+	case retHex:
+		ev.Ret = d.hexOrZero(uint64(c.Ret))
+	case retOctal:
+		ev.Ret = d.octalMode(uint64(c.Ret))
+	case retFcntl:
+		d.fcntlResult(ev, c.Args[1], c.Ret)
+	default:
+		ev.Ret = d.decimal(c.Ret)
+	}
+}
+
+// maxErrno is the largest errno a syscall returns as -errno (the kernel's
+// MAX_ERRNO): strace reads a result in [-4095, -1] as a failure.
+const maxErrno = 4095
+
+// newArgs returns an empty slice with room for n arguments, cut from the
+// string arena.
+func (d *decoder) newArgs(n int) []string {
+	if cap(d.args)-len(d.args) < n {
+		d.args = make([]string, 0, argsArenaSize)
+	}
+	start := len(d.args)
+	d.args = d.args[:start+n]
+	return d.args[start : start : start+n]
+}
+
+// decodeArgs prints the arguments of c as strace does.
+func (d *decoder) decodeArgs(cd *callDecoder, c *rawCall) []string {
+	args := d.newArgs(len(cd.args))
+	slot := 0
+	for i, kind := range cd.args {
+		v := c.Args[i]
+		switch kind {
+		case argPath:
+			args = append(args, d.pathArg(v, &c.Caps[slot], false))
+			slot++
+		case argStr:
+			args = append(args, d.pathArg(v, &c.Caps[slot], true))
+			slot++
+		case argSocketProtocol:
+			args = append(args, d.socketProtocol(c.Args[0], v))
+		case argArgv:
+			args = append(args, d.argvArg(v, c.Caps[slot:]))
+			slot = maxCaptures
+		case argClone:
+			if i == 0 {
+				args = d.cloneArgs(args, c)
+			}
+		case argFutex:
+			if i == 0 {
+				args = d.futexArgs(args, c)
+			}
+		case argFcntlArg:
+			if arg, ok := d.fcntlArg(c.Args[1], v); ok {
+				args = append(args, arg)
+			}
+		case argOpenMode:
+			// strace prints open's mode only when the flags before it use it.
+			if i > 0 && c.Args[i-1]&(oCreat|oTmpfileFlag) != 0 {
+				args = append(args, d.octalMode(v))
+			}
+		default:
+			args = append(args, d.valueArg(kind, v))
+		}
+	}
+	return args
+}
+
+// valueArg prints an argument that is a plain value.
+func (d *decoder) valueArg(kind argKind, v uint64) string {
+	switch kind {
+	case argPtr:
+		if v == 0 {
+			return "NULL"
+		}
+		return d.hexOrZero(v)
+	case argInt:
+		return d.decimal(int64(int32(v)))
+	case argUint:
+		return d.unsigned(uint64(uint32(v)))
+	case argLong:
+		return d.decimal(int64(v))
+	case argUlong:
+		return d.unsigned(v)
+	case argDirfd:
+		if int32(v) == atFdcwd {
+			return "AT_FDCWD"
+		}
+		return d.decimal(int64(int32(v)))
+	case argMode:
+		return d.octalMode(v)
+	case argOpenFlags:
+		return d.openFlags(v)
+	case argOpenModeFlags:
+		return d.flags(openModeFlags, uint64(uint32(v)), "O_???")
+	case argAccessMode:
+		return d.flags(accessModes, uint64(uint32(v)), "?_OK")
+	case argAtFlags:
+		return d.flags(atFlags, uint64(uint32(v)), "AT_???")
+	case argAccessAtFlags:
+		return d.flags(faccessatFlags, uint64(uint32(v)), "AT_???")
+	case argStatxFlags:
+		return d.statxFlags(uint64(uint32(v)))
+	case argStatxMask:
+		return d.flags(statxMasks, uint64(uint32(v)), "STATX_???")
+	case argRenameFlags:
+		return d.flags(renameFlags, uint64(uint32(v)), "RENAME_???")
+	case argProt:
+		return d.flags(mmapProt, v, "PROT_???")
+	case argMapFlags:
+		return d.mapFlags(v)
+	case argWhence:
+		return d.value(whenceCodes, uint64(uint32(v)), "SEEK_???")
+	case argSigprocmaskHow:
+		return d.value(sigprocmaskCmds, uint64(uint32(v)), "SIG_???")
+	case argClock:
+		return d.value(clockNames, uint64(uint32(v)), "CLOCK_???")
+	case argSignal:
+		return d.signal(int64(int32(v)))
+	case argFcntlCmd:
+		return d.value(fcntlCmds, uint64(uint32(v)), "F_???")
+	case argWaitOptions:
+		return d.flags(wait4Options, uint64(uint32(v)), "W???")
+	case argArchPrctl:
+		return d.value(archPrctlCodes, uint64(uint32(v)), "ARCH_???")
+	case argRlimit:
+		return d.value(rlimitResources, uint64(uint32(v)), "RLIMIT_???")
+	case argGetrandomFlags:
+		return d.flags(getrandomFlags, uint64(uint32(v)), "GRND_???")
+	case argMadvise:
+		return d.value(madviseAdvice, uint64(uint32(v)), "MADV_???")
+	case argXattrFlags:
+		return d.flags(xattrFlags, uint64(uint32(v)), "XATTR_???")
+	case argSocketFamily:
+		return d.value(addressFamilies, uint64(uint32(v)), "AF_???")
+	case argSocketType:
+		return d.socketType(uint64(uint32(v)))
+	case argIoctlCmd:
+		return d.ioctlCmd(uint32(v))
+	case argFadvise:
+		return d.value(fadviseAdvice, v, "POSIX_FADV_???")
+	}
+	return d.hexOrZero(v)
+}
+
+// ioctlCmd prints an ioctl command as strace does: its names joined by
+// " or " when several share the code, else _IOC(dir, type, nr, size).
+// (strace spells out a few families of unnamed codes, such as evdev's,
+// in their own way; those print as _IOC here.)
+func (d *decoder) ioctlCmd(code uint32) string {
+	lo, hi := 0, len(ioctlTable)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if ioctlTable[mid].code < code {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(ioctlTable) && ioctlTable[lo].code == code && (lo+1 == len(ioctlTable) || ioctlTable[lo+1].code != code) {
+		return ioctlTable[lo].name
+	}
+	d.begin()
+	if lo < len(ioctlTable) && ioctlTable[lo].code == code {
+		for i := lo; i < len(ioctlTable) && ioctlTable[i].code == code; i++ {
+			if i > lo {
+				d.appendString(" or ")
+			}
+			d.appendString(ioctlTable[i].name)
+		}
+		return d.end()
+	}
+	d.appendString("_IOC(")
+	switch dir := code >> 30; dir {
+	case 0:
+		d.appendString("_IOC_NONE")
+	case 1:
+		d.appendString("_IOC_WRITE")
+	case 2:
+		d.appendString("_IOC_READ")
+	default:
+		d.appendString("_IOC_READ|_IOC_WRITE")
+	}
+	for _, v := range [3]uint32{code >> 8 & 0xff, code & 0xff, code >> 16 & 0x3fff} {
+		d.appendString(", ")
+		if v == 0 {
+			d.appendString("0")
+		} else {
+			d.appendString("0x")
+			d.appendUint(uint64(v), 16)
+		}
+	}
+	d.appendString(")")
+	return d.end()
+}
+
+// sockTypeMask is SOCK_TYPE_MASK of the kernel's include/linux/net.h,
+// which UAPI does not export: the bits of a socket type below its flags.
+const sockTypeMask = 0xf
+
+// socketType prints a socket type as strace does: SOCK_STREAM|SOCK_CLOEXEC.
+func (d *decoder) socketType(v uint64) string {
+	d.begin()
+	typ, found := v&sockTypeMask, false
+	for _, e := range socketTypes {
+		if e.value == typ {
+			d.appendString(e.name)
+			found = true
+			break
+		}
+	}
+	rest := v
+	if found {
+		rest = v &^ sockTypeMask
+		if rest == 0 {
+			return d.end()
+		}
+		d.appendString("|")
+	}
+	if !d.appendFlags(socketTypeFlags, rest) {
+		if rest == 0 {
+			d.appendString("0")
+		} else {
+			d.appendString("0x")
+			d.appendUint(rest, 16)
+			d.appendString(" /* SOCK_??? */")
+		}
+	}
+	return d.end()
+}
+
+// Address families whose protocol numbers strace names.
+var afInet, afInet6, afNetlink = addressFamily("AF_INET"), addressFamily("AF_INET6"), addressFamily("AF_NETLINK")
+
+func addressFamily(name string) uint64 {
+	for _, e := range addressFamilies {
+		if e.name == name {
+			return e.value
+		}
+	}
+	panic("address family " + name + " missing from the generated table")
+}
+
+// socketProtocol prints socket's protocol as strace does for the family:
+// IPPROTO_* for IPv4 and IPv6, NETLINK_* for netlink, else the number.
+// (strace also names the protocols of rarer families; those print as
+// numbers here.)
+func (d *decoder) socketProtocol(family, v uint64) string {
+	switch uint64(uint32(family)) {
+	case afInet, afInet6:
+		return d.value(inetProtocols, uint64(uint32(v)), "IPPROTO_???")
+	case afNetlink:
+		return d.value(netlinkProtocols, uint64(uint32(v)), "NETLINK_???")
+	}
+	return d.unsigned(v)
+}
+
+// fcntl commands whose third argument or result strace decodes.
+var (
+	fSetfd, fSetfl, fSetsig, fGetfd, fGetfl, fGetsig  = fcntlCmd("F_SETFD"), fcntlCmd("F_SETFL"), fcntlCmd("F_SETSIG"), fcntlCmd("F_GETFD"), fcntlCmd("F_GETFL"), fcntlCmd("F_GETSIG")
+	fDupfd, fDupfdCloexec, fSetown, fSetpipeSz        = fcntlCmd("F_DUPFD"), fcntlCmd("F_DUPFD_CLOEXEC"), fcntlCmd("F_SETOWN"), fcntlCmd("F_SETPIPE_SZ")
+	fGetown, fGetpipeSz, fGetlease, fGetSeals, fGetlk = fcntlCmd("F_GETOWN"), fcntlCmd("F_GETPIPE_SZ"), fcntlCmd("F_GETLEASE"), fcntlCmd("F_GET_SEALS"), fcntlCmd("F_GETLK")
+	fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw = fcntlCmd("F_SETLK"), fcntlCmd("F_SETLKW"), fcntlCmd("F_OFD_GETLK"), fcntlCmd("F_OFD_SETLK"), fcntlCmd("F_OFD_SETLKW")
+	fSetownEx, fGetownEx                              = fcntlCmd("F_SETOWN_EX"), fcntlCmd("F_GETOWN_EX")
+)
+
+// fcntlCmd returns the value of a named fcntl command on this arch.
+func fcntlCmd(name string) uint64 {
+	for _, e := range fcntlCmds {
+		if e.name == name {
+			return e.value
+		}
+	}
+	panic("fcntl command " + name + " missing from the generated table")
+}
+
+// fcntlArg prints fcntl's third argument as strace does for the command;
+// ok is false for the commands strace prints with two arguments.
+func (d *decoder) fcntlArg(cmd, v uint64) (text string, ok bool) {
+	switch uint64(uint32(cmd)) {
+	case fGetfd, fGetfl, fGetsig, fGetown, fGetpipeSz, fGetlease, fGetSeals:
+		return "", false
+	case fSetfd:
+		return d.flags(fdFlags, v, "FD_???"), true
+	case fSetfl:
+		return d.openFlags(v), true
+	case fSetsig:
+		return d.signal(int64(int32(v))), true
+	case fDupfd, fDupfdCloexec, fSetown, fSetpipeSz:
+		return d.decimal(int64(v)), true
+	case fGetlk, fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw, fSetownEx, fGetownEx:
+		if v == 0 {
+			return "NULL", true
+		}
+	}
+	return d.hexOrZero(v), true
+}
+
+// fcntlResult prints fcntl's result as strace does: hex with the flags for
+// F_GETFD and F_GETFL, the signal's name for F_GETSIG.
+func (d *decoder) fcntlResult(ev *parse.Event, cmd uint64, ret int64) {
+	switch uint64(uint32(cmd)) {
+	case fGetfd:
+		if ret != 0 {
+			ev.Ret = d.hexOrZero(uint64(ret))
+			d.begin()
+			d.appendString("flags ")
+			if !d.appendFlags(fdFlags, uint64(ret)) {
+				d.appendString("0x")
+				d.appendUint(uint64(ret), 16)
+			}
+			ev.Note = d.end()
+			return
+		}
+	case fGetfl:
+		ev.Ret = d.hexOrZero(uint64(ret))
+		d.begin()
+		d.appendString("flags ")
+		d.appendOpenFlags(uint64(ret))
+		ev.Note = d.end()
+		return
+	case fGetsig:
+		if ret > 0 && ret < int64(len(signalNames)) {
+			ev.Note = signalNames[ret]
+		}
+	}
+	ev.Ret = d.decimal(ret)
+}
+
+// cloneArgs prints clone's arguments as strace does: child_stack=, flags=
+// with the exit signal, then parent_tid=, tls= and child_tidptr= when the
+// flags use them. parent_tid is printed as the pointer (strace reads the
+// tid written there).
+func (d *decoder) cloneArgs(args []string, c *rawCall) []string {
+	flags := c.Args[0] &^ cloneSignalMask
+	sig := c.Args[0] & cloneSignalMask
+	d.begin()
+	d.appendString("child_stack=")
+	d.appendPointer(c.Args[1])
+	args = append(args, d.end())
+	d.begin()
+	d.appendString("flags=")
+	if flags != 0 {
+		if !d.appendFlags(cloneFlags, flags) {
+			d.appendString("0x")
+			d.appendUint(flags, 16)
+			d.appendString(" /* CLONE_??? */")
+		}
+		if sig != 0 {
+			d.appendString("|")
+			d.appendString(d.signal(int64(sig)))
+		}
+	} else {
+		d.appendString(d.signal(int64(sig)))
+	}
+	args = append(args, d.end())
+	named := func(name string, flag string, v uint64) {
+		if cloneFlagSet(flags, flag) {
+			d.begin()
+			d.appendString(name)
+			d.appendPointer(v)
+			args = append(args, d.end())
+		}
+	}
+	named("parent_tid=", "CLONE_PARENT_SETTID", c.Args[2])
+	if !cloneFlagSet(flags, "CLONE_PARENT_SETTID") {
+		named("parent_tid=", "CLONE_PIDFD", c.Args[2])
+	}
+	named("tls=", "CLONE_SETTLS", c.Args[cloneTLSArg])
+	if cloneFlagSet(flags, "CLONE_CHILD_SETTID") {
+		named("child_tidptr=", "CLONE_CHILD_SETTID", c.Args[cloneChildTidArg])
+	} else {
+		named("child_tidptr=", "CLONE_CHILD_CLEARTID", c.Args[cloneChildTidArg])
+	}
+	return args
+}
+
+// futex operations whose arguments strace prints differently.
+var (
+	futexWait, futexWake, futexFd, futexRequeue, futexCmpRequeue = futexOp("FUTEX_WAIT"), futexOp("FUTEX_WAKE"), futexOp("FUTEX_FD"), futexOp("FUTEX_REQUEUE"), futexOp("FUTEX_CMP_REQUEUE")
+	futexWakeOp, futexLockPi, futexUnlockPi, futexTrylockPi      = futexOp("FUTEX_WAKE_OP"), futexOp("FUTEX_LOCK_PI"), futexOp("FUTEX_UNLOCK_PI"), futexOp("FUTEX_TRYLOCK_PI")
+	futexWaitBitset, futexWakeBitset, futexWaitRequeuePi         = futexOp("FUTEX_WAIT_BITSET"), futexOp("FUTEX_WAKE_BITSET"), futexOp("FUTEX_WAIT_REQUEUE_PI")
+	futexCmpRequeuePi, futexLockPi2                              = futexOp("FUTEX_CMP_REQUEUE_PI"), futexOp("FUTEX_LOCK_PI2")
+)
+
+func futexOp(name string) uint64 {
+	for _, e := range futexOps {
+		if e.name == name {
+			return e.value
+		}
+	}
+	panic("futex operation " + name + " missing from the generated table")
+}
+
+// futexCmdMask keeps a futex operation's command (strace's op & 127).
+const futexCmdMask = 127
+
+// futexArgs prints futex's arguments as strace does: the address, the
+// operation, then what the operation uses. A timeout is printed as its
+// pointer (strace prints the timespec), and FUTEX_WAKE_OP's encoded
+// operation as hex (strace spells it out).
+func (d *decoder) futexArgs(args []string, c *rawCall) []string {
+	op := uint64(uint32(c.Args[1]))
+	val := d.unsigned(uint64(uint32(c.Args[2])))
+	val2 := uint64(uint32(c.Args[3]))
+	timeout, uaddr2, val3 := c.Args[3], c.Args[4], uint64(uint32(c.Args[5]))
+	args = append(args, d.valueArg(argPtr, c.Args[0]), d.value(futexOps, op, "FUTEX_???"))
+	switch op & futexCmdMask {
+	case futexWait:
+		args = append(args, val, d.valueArg(argPtr, timeout))
+	case futexLockPi, futexLockPi2:
+		args = append(args, d.valueArg(argPtr, timeout))
+	case futexWaitBitset:
+		args = append(args, val, d.valueArg(argPtr, timeout), d.value(futexBitset, val3, ""))
+	case futexWakeBitset:
+		args = append(args, val, d.value(futexBitset, val3, ""))
+	case futexRequeue:
+		args = append(args, val, d.unsigned(val2), d.valueArg(argPtr, uaddr2))
+	case futexCmpRequeue, futexCmpRequeuePi:
+		args = append(args, val, d.unsigned(val2), d.valueArg(argPtr, uaddr2), d.unsigned(val3))
+	case futexWakeOp:
+		args = append(args, val, d.unsigned(val2), d.valueArg(argPtr, uaddr2), d.hexOrZero(val3))
+	case futexWaitRequeuePi:
+		args = append(args, val, d.valueArg(argPtr, timeout), d.valueArg(argPtr, uaddr2))
+	case futexWake, futexFd:
+		args = append(args, val)
+	case futexUnlockPi, futexTrylockPi:
+	default:
+		args = append(args, val, d.valueArg(argPtr, timeout), d.valueArg(argPtr, uaddr2), d.hexOrZero(val3))
+	}
+	return args
+}
+
+// cloneFlagSet reports whether the named clone flag is in flags.
+func cloneFlagSet(flags uint64, name string) bool {
+	for _, e := range cloneFlags {
+		if e.name == name {
+			return flags&e.value != 0
+		}
+	}
+	return false
+}
+
+// Where clone takes the tls and child tid arguments: x86-64 passes
+// (flags, stack, parent_tid, child_tid, tls); arm64, like most
+// architectures (the kernel's CONFIG_CLONE_BACKWARDS), (flags, stack,
+// parent_tid, tls, child_tid).
+var cloneTLSArg, cloneChildTidArg = func() (int, int) {
+	if runtime.GOARCH == "amd64" {
+		return 4, 3
+	}
+	return 3, 4
+}()
+
+// appendPointer appends a pointer as strace prints one: NULL or 0x....
+func (d *decoder) appendPointer(v uint64) {
+	if v == 0 {
+		d.appendString("NULL")
+		return
+	}
+	d.appendString("0x")
+	d.appendUint(v, 16)
+}
+
+// flags prints a flag set as strace's printflags does: the names of the
+// flags set, in the xlat's order, joined by "|"; bits without a name as
+// hex after them; a set with no known flag as hex with the default in a
+// comment ("0x80000000 /* AT_??? */"); zero as the name of 0 or "0".
+func (d *decoder) flags(x xlat, v uint64, dflt string) string {
+	d.begin()
+	if !d.appendFlags(x, v) {
+		if v == 0 {
+			return "0"
+		}
+		d.appendString("0x")
+		d.appendUint(v, 16)
+		d.appendString(" /* " + dflt + " */")
+	}
+	return d.end()
+}
+
+// appendFlags appends the names of the flags of x set in v, and the bits
+// left as |0x...; it appends nothing and returns false when no name
+// matched.
+func (d *decoder) appendFlags(x xlat, v uint64) bool {
+	n := 0
+	for _, e := range x {
+		if v == e.value || e.value != 0 && v&e.value == e.value {
+			if n > 0 {
+				d.appendString("|")
+			}
+			d.appendString(e.name)
+			n++
+			v &^= e.value
+			if v == 0 {
+				break
+			}
+		}
+	}
+	if n > 0 && v != 0 {
+		d.appendString("|0x")
+		d.appendUint(v, 16)
+	}
+	return n > 0
+}
+
+// value prints one value of a set as strace's printxval does: its name,
+// or hex with the default in a comment ("0x7 /* SEEK_??? */"), or plain hex
+// when there is no default.
+func (d *decoder) value(x xlat, v uint64, dflt string) string {
+	for _, e := range x {
+		if e.value == v {
+			return e.name
+		}
+	}
+	if dflt == "" {
+		return d.hexOrZero(v)
+	}
+	d.begin()
+	if v == 0 {
+		d.appendString("0")
+	} else {
+		d.appendString("0x")
+		d.appendUint(v, 16)
+	}
+	d.appendString(" /* " + dflt + " */")
+	return d.end()
+}
+
+// openFlags prints open's flags as strace does: the access mode, then the
+// other flags (O_RDONLY|O_CLOEXEC).
+func (d *decoder) openFlags(v uint64) string {
+	d.begin()
+	d.appendOpenFlags(v)
+	return d.end()
+}
+
+func (d *decoder) appendOpenFlags(v uint64) {
+	v = uint64(uint32(v))
+	mode := v & oAccmode
+	for _, e := range openAccessModes {
+		if e.value == mode {
+			d.appendString(e.name)
+			break
+		}
+	}
+	if rest := v &^ oAccmode; rest != 0 {
+		d.appendString("|")
+		if !d.appendFlags(openModeFlags, rest) {
+			d.appendString("0x")
+			d.appendUint(rest, 16)
+		}
+	}
+}
+
+// statxFlags prints statx's flags as strace does: the sync type, then the
+// AT_* flags (AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW).
+func (d *decoder) statxFlags(v uint64) string {
+	d.begin()
+	d.appendFlags(statxSyncTypes, v&atStatxSyncType)
+	if rest := v &^ atStatxSyncType; rest != 0 {
+		d.appendString("|")
+		if !d.appendFlags(atFlags, rest) {
+			d.appendString("0x")
+			d.appendUint(rest, 16)
+		}
+	}
+	return d.end()
+}
+
+// mapFlags prints mmap's flags as strace does: the mapping type, the other
+// flags, and the huge page size as N<<MAP_HUGE_SHIFT.
+func (d *decoder) mapFlags(v uint64) string {
+	d.begin()
+	typ := v & mapType
+	found := false
+	for _, e := range mmapFlags {
+		if e.value == typ {
+			d.appendString(e.name)
+			found = true
+			break
+		}
+	}
+	if !found {
+		if typ == 0 {
+			d.appendString("0")
+		} else {
+			d.appendString("0x")
+			d.appendUint(typ, 16)
+		}
+		d.appendString(" /* MAP_??? */")
+	}
+	rest := v &^ mapType
+	huge := rest & (mapHugeMask << mapHugeShift)
+	rest &^= huge
+	if rest != 0 {
+		d.appendString("|")
+		if !d.appendFlags(mmapFlags, rest) {
+			d.appendString("0x")
+			d.appendUint(rest, 16)
+		}
+	}
+	if huge != 0 {
+		d.appendString("|")
+		d.appendUint(huge>>mapHugeShift, 10)
+		d.appendString("<<MAP_HUGE_SHIFT")
+	}
+	return d.end()
+}
+
+// signal prints a signal number as strace does: SIGTERM, SIGRT_3, or the
+// number when it has no name (0 included).
+func (d *decoder) signal(sig int64) string {
+	switch {
+	case sig > 0 && sig < int64(len(signalNames)) && signalNames[sig] != "":
+		return signalNames[sig]
+	case sig > sigRtMin && sig <= sigRtMax:
+		d.begin()
+		d.appendString("SIGRT_")
+		d.appendUint(uint64(sig-sigRtMin), 10)
+		return d.end()
+	}
+	return d.decimal(sig)
+}
+
+// smallInts holds the text of the numbers most arguments and results are.
+var smallInts = func() (s [256]string) {
+	for i := range s {
+		s[i] = strconv.Itoa(i)
+	}
+	return
+}()
+
+func (d *decoder) decimal(v int64) string {
+	if v >= 0 && v < int64(len(smallInts)) {
+		return smallInts[v]
+	}
+	d.begin()
+	d.grow(20)
+	d.arena = strconv.AppendInt(d.arena, v, 10)
+	return d.end()
+}
+
+func (d *decoder) unsigned(v uint64) string {
+	if v < uint64(len(smallInts)) {
+		return smallInts[v]
+	}
+	d.begin()
+	d.appendUint(v, 10)
+	return d.end()
+}
+
+// hexOrZero prints v as C's %#lx does: 0, or 0x followed by hex digits.
+func (d *decoder) hexOrZero(v uint64) string {
+	if v == 0 {
+		return "0"
+	}
+	d.begin()
+	d.appendString("0x")
+	d.appendUint(v, 16)
+	return d.end()
+}
+
+// octalMode prints a file mode as strace does (C's %#03o): 0644, 000.
+func (d *decoder) octalMode(v uint64) string {
+	d.begin()
+	d.grow(24)
+	d.arena = append(d.arena, '0')
+	if v < 0o10 {
+		d.arena = append(d.arena, '0')
+	}
+	d.appendUint(v, 8)
+	return d.end()
+}
+
+// pathArg prints a string as strace's printpath (limited false: in full)
+// or printstr (limited: cut to the string limit) do: NULL, the pointer when
+// it could not be read, else the quoted string, followed by "..." when cut.
+func (d *decoder) pathArg(ptr uint64, s *capturedString, limited bool) string {
+	if ptr == 0 {
+		return "NULL"
+	}
+	if s.Faulted || s.Data == nil {
+		return d.hexOrZero(ptr)
+	}
+	data, cut := s.Data, s.Truncated
+	if limited && len(data) > d.stringLimit {
+		data, cut = data[:d.stringLimit], true
+	}
+	d.begin()
+	d.appendQuoted(data, cut)
+	return d.end()
+}
+
+// argvArg prints a char*[] as strace does: ["ls", "-l"], each entry cut to
+// the string limit; "..." when entries follow that were not captured.
+func (d *decoder) argvArg(ptr uint64, slots []capturedString) string {
+	if ptr == 0 {
+		return "NULL"
+	}
+	if len(slots) == 0 || slots[0].Faulted {
+		return d.hexOrZero(ptr)
+	}
+	d.begin()
+	d.appendString("[")
+	for i := range slots {
+		s := &slots[i]
+		if s.Data == nil && !s.Faulted {
+			break
+		}
+		if i > 0 {
+			d.appendString(", ")
+		}
+		if s.Faulted {
+			d.appendString("...")
+			break
+		}
+		data, cut := s.Data, s.Truncated
+		if len(data) > d.stringLimit {
+			data, cut = data[:d.stringLimit], true
+		}
+		d.appendQuoted(data, cut)
+		if s.More {
+			d.appendString(", ...")
+			break
+		}
+	}
+	d.appendString("]")
+	return d.end()
+}
+
+// begin starts a string in the arena; append* add to it and end returns it.
+func (d *decoder) begin() { d.building = len(d.arena) }
+
+// end returns the string built since begin.
+func (d *decoder) end() string {
+	n := len(d.arena) - d.building
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&d.arena[d.building], n)
+}
+
+// grow makes room for n more bytes at the end of the arena. When the arena
+// is full, the string being built moves to a fresh arena; what was handed
+// out before stays where it is, never rewritten.
+func (d *decoder) grow(n int) {
+	if cap(d.arena)-len(d.arena) >= n {
+		return
+	}
+	partial := d.arena[d.building:]
+	size := decodeArenaSize
+	if need := len(partial) + n; need > size/4 {
+		size = 2 * need
+	}
+	fresh := make([]byte, len(partial), size)
+	copy(fresh, partial)
+	d.arena, d.building = fresh, 0
+}
+
+func (d *decoder) appendString(s string) {
+	d.grow(len(s))
+	d.arena = append(d.arena, s...)
+}
+
+func (d *decoder) appendUint(v uint64, base int) {
+	d.grow(22)
+	d.arena = strconv.AppendUint(d.arena, v, base)
+}
+
+// appendQuoted appends s quoted and escaped as strace's string_quote does:
+// \" \\ \f \n \r \t \v, printable ASCII as is, any other byte in octal, with
+// three digits only when an octal digit follows; "..." after the closing
+// quote when the string was cut.
+func (d *decoder) appendQuoted(s []byte, cut bool) {
+	d.grow(4*len(s) + len(`""...`))
+	b := append(d.arena, '"')
+	for i, c := range s {
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\v':
+			b = append(b, '\\', 'v')
+		default:
+			if c >= ' ' && c < 0x7f {
+				b = append(b, c)
+				continue
+			}
+			b = append(b, '\\')
+			full := i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '7'
+			if full || c>>6 != 0 {
+				b = append(b, '0'+c>>6)
+			}
+			if full || c>>3 != 0 {
+				b = append(b, '0'+(c>>3)&7)
+			}
+			b = append(b, '0'+c&7)
+		}
+	}
+	b = append(b, '"')
+	if cut {
+		b = append(b, "..."...)
+	}
+	d.arena = b
+}
+
+// argKind says how one argument is printed.
+type argKind uint8
+
+const (
+	argHex            argKind = iota // strace's raw form (%#lx): 0 or 0x...; also every not yet decoded flag set
+	argPtr                           // a pointer: NULL or 0x...
+	argInt                           // int (fds, counts, pids): signed decimal
+	argUint                          // unsigned int: decimal
+	argLong                          // long, off_t: signed decimal
+	argUlong                         // size_t, unsigned long: decimal
+	argDirfd                         // a directory fd: AT_FDCWD or decimal
+	argMode                          // a file mode: 0644
+	argPath                          // a path read at entry (capturePath)
+	argArgv                          // a char*[] read at entry (captureArgv)
+	argOpenFlags                     // O_RDONLY|O_CLOEXEC
+	argOpenMode                      // open's mode, printed only with O_CREAT or O_TMPFILE in the flags before it
+	argAccessMode                    // F_OK, R_OK|W_OK
+	argAtFlags                       // AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH, 0
+	argAccessAtFlags                 // faccessat2: AT_EACCESS|AT_SYMLINK_NOFOLLOW
+	argStatxFlags                    // AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW
+	argStatxMask                     // STATX_BASIC_STATS|STATX_MNT_ID
+	argRenameFlags                   // RENAME_NOREPLACE
+	argProt                          // PROT_READ|PROT_WRITE, PROT_NONE
+	argMapFlags                      // MAP_PRIVATE|MAP_ANONYMOUS
+	argWhence                        // SEEK_SET
+	argSignal                        // SIGTERM
+	argOpenModeFlags                 // open's flags without the access mode (dup3, pipe2): O_CLOEXEC
+	argSigprocmaskHow                // SIG_BLOCK
+	argClock                         // CLOCK_MONOTONIC
+	argFcntlCmd                      // F_GETFD
+	argFcntlArg                      // fcntl's third argument, printed as its command wants (or not at all)
+	argWaitOptions                   // WNOHANG|__WALL
+	argArchPrctl                     // ARCH_SET_FS
+	argRlimit                        // RLIMIT_STACK
+	argGetrandomFlags                // GRND_NONBLOCK
+	argMadvise                       // MADV_DONTNEED
+	argClone                         // clone's five arguments, printed as strace's named fields
+	argFutex                         // futex's arguments, as many as its operation takes
+	argStr                           // a NUL-terminated string read at entry (capturePath), cut to the string limit
+	argXattrFlags                    // XATTR_CREATE
+	argSocketFamily                  // AF_INET
+	argSocketType                    // SOCK_STREAM|SOCK_CLOEXEC
+	argSocketProtocol                // IPPROTO_TCP, NETLINK_ROUTE or a number, by the family before it
+	argIoctlCmd                      // TCGETS, FIONREAD or TIOCINQ, _IOC(_IOC_READ, 0x54, 0x1, 0x8)
+	argFadvise                       // POSIX_FADV_SEQUENTIAL
+)
+
+// argKinds names the kinds in signatures.
+var argKinds = map[string]argKind{
+	"hex": argHex, "ptr": argPtr, "int": argInt, "uint": argUint, "long": argLong, "ulong": argUlong,
+	"fd": argInt, "dirfd": argDirfd, "mode": argMode, "path": argPath, "argv": argArgv,
+	"oflags": argOpenFlags, "omode": argOpenMode, "amode": argAccessMode, "atflags": argAtFlags,
+	"accessatflags": argAccessAtFlags, "statxflags": argStatxFlags, "statxmask": argStatxMask,
+	"renameflags": argRenameFlags, "prot": argProt, "mapflags": argMapFlags, "whence": argWhence,
+	"signal": argSignal, "ofdflags": argOpenModeFlags, "sighow": argSigprocmaskHow, "clock": argClock,
+	"fcntlcmd": argFcntlCmd, "fcntlarg": argFcntlArg, "waitoptions": argWaitOptions, "archprctl": argArchPrctl,
+	"rlimit": argRlimit, "grndflags": argGetrandomFlags, "madvice": argMadvise, "clone": argClone,
+	"futex": argFutex,
+	"str":   argStr, "xattrflags": argXattrFlags, "family": argSocketFamily, "socktype": argSocketType, "protocol": argSocketProtocol,
+	"ioctlcmd": argIoctlCmd, "fadvice": argFadvise,
+}
+
+// retKind says how a successful result is printed.
+type retKind uint8
+
+const (
+	retDecimal retKind = iota // 3
+	retHex                    // 0x7f1a2b3c4000 (calls returning addresses)
+	retOctal                  // 022 (umask)
+	retFcntl                  // fcntl: hex with the flags decoded for F_GETFD, F_GETFL; F_GETSIG's signal
+)
+
+// callDecoder is how one syscall is printed.
+type callDecoder struct {
+	args     []argKind
+	captures []capture
+	ret      retKind
+}
+
+// signatures give the arguments of the calls decoded beyond strace's raw
+// form, as "kinds -> result" (the result is decimal when not given). Any
+// call not here prints its arguments in the raw form, which is what strace
+// prints for a pointer, and differs from strace for what strace decodes.
+var signatures = map[string]string{
+	// files and paths
+	"open":         "path oflags omode",
+	"openat":       "dirfd path oflags omode",
+	"openat2":      "dirfd path ptr ulong",
+	"creat":        "path mode",
+	"close":        "fd",
+	"close_range":  "fd fd uint",
+	"stat":         "path ptr",
+	"lstat":        "path ptr",
+	"fstat":        "fd ptr",
+	"newfstatat":   "dirfd path ptr atflags",
+	"statx":        "dirfd path statxflags statxmask ptr",
+	"statfs":       "path ptr",
+	"fstatfs":      "fd ptr",
+	"access":       "path amode",
+	"faccessat":    "dirfd path amode",
+	"faccessat2":   "dirfd path amode accessatflags",
+	"unlink":       "path",
+	"unlinkat":     "dirfd path atflags",
+	"mkdir":        "path mode",
+	"mkdirat":      "dirfd path mode",
+	"rmdir":        "path",
+	"rename":       "path path",
+	"renameat":     "dirfd path dirfd path",
+	"renameat2":    "dirfd path dirfd path renameflags",
+	"readlink":     "path ptr int",
+	"readlinkat":   "dirfd path ptr int",
+	"chdir":        "path",
+	"fchdir":       "fd",
+	"chroot":       "path",
+	"chmod":        "path mode",
+	"fchmod":       "fd mode",
+	"fchmodat":     "dirfd path mode",
+	"chown":        "path int int",
+	"lchown":       "path int int",
+	"fchown":       "fd int int",
+	"fchownat":     "dirfd path int int atflags",
+	"truncate":     "path long",
+	"ftruncate":    "fd long",
+	"symlink":      "path path",
+	"symlinkat":    "path dirfd path",
+	"link":         "path path",
+	"linkat":       "dirfd path dirfd path atflags",
+	"utimes":       "path ptr",
+	"utimensat":    "dirfd path ptr atflags",
+	"getcwd":       "ptr ulong",
+	"getxattr":     "path str ptr ulong",
+	"lgetxattr":    "path str ptr ulong",
+	"fgetxattr":    "fd str ptr ulong",
+	"setxattr":     "path str ptr ulong xattrflags",
+	"lsetxattr":    "path str ptr ulong xattrflags",
+	"fsetxattr":    "fd str ptr ulong xattrflags",
+	"listxattr":    "path ptr ulong",
+	"llistxattr":   "path ptr ulong",
+	"flistxattr":   "fd ptr ulong",
+	"removexattr":  "path str",
+	"lremovexattr": "path str",
+	"fremovexattr": "fd str",
+	"umask":        "mode -> octal",
+	"execve":       "path argv ptr",
+	"execveat":     "dirfd path argv ptr atflags",
+
+	// descriptors and I/O
+	"read":        "fd ptr ulong",
+	"write":       "fd ptr ulong",
+	"pread64":     "fd ptr ulong long",
+	"pwrite64":    "fd ptr ulong long",
+	"readv":       "fd ptr int",
+	"writev":      "fd ptr int",
+	"lseek":       "fd long whence",
+	"dup":         "fd",
+	"ioctl":       "fd ioctlcmd hex",
+	"fcntl":       "fd fcntlcmd fcntlarg -> fcntl",
+	"dup2":        "fd fd",
+	"dup3":        "fd fd ofdflags",
+	"pipe":        "ptr",
+	"pipe2":       "ptr ofdflags",
+	"getdents":    "fd ptr uint",
+	"getdents64":  "fd ptr uint",
+	"fsync":       "fd",
+	"fdatasync":   "fd",
+	"sendfile":    "fd fd ptr ulong",
+	"readahead":   "fd long ulong",
+	"fadvise64":   "fd long ulong fadvice",
+	"poll":        "ptr uint int",
+	"ppoll":       "ptr uint ptr ptr ulong",
+	"select":      "int ptr ptr ptr ptr",
+	"pselect6":    "int ptr ptr ptr ptr ptr",
+	"epoll_wait":  "fd ptr int int",
+	"epoll_pwait": "fd ptr int int ptr ulong",
+	"getrandom":   "ptr ulong grndflags",
+
+	// memory
+	"mmap":     "ptr ulong prot mapflags fd hex -> hex",
+	"mprotect": "ptr ulong prot",
+	"munmap":   "ptr ulong",
+	"brk":      "ptr -> hex",
+	"mremap":   "ptr ulong ulong hex ptr -> hex",
+	"shmat":    "int ptr hex -> hex",
+	"mincore":  "ptr ulong ptr",
+	"madvise":  "ptr ulong madvice",
+
+	// processes and signals
+	"exit":              "int",
+	"clone":             "clone clone clone clone clone",
+	"futex":             "futex futex futex futex futex futex",
+	"arch_prctl":        "archprctl ptr",
+	"prlimit64":         "int rlimit ptr ptr",
+	"getrlimit":         "rlimit ptr",
+	"setrlimit":         "rlimit ptr",
+	"exit_group":        "int",
+	"wait4":             "int ptr waitoptions ptr",
+	"kill":              "int signal",
+	"tkill":             "int signal",
+	"tgkill":            "int int signal",
+	"rt_sigaction":      "signal ptr ptr ulong",
+	"rt_sigprocmask":    "sighow ptr ptr ulong",
+	"clock_gettime":     "clock ptr",
+	"clock_getres":      "clock ptr",
+	"clock_nanosleep":   "clock hex ptr ptr",
+	"rt_sigpending":     "ptr ulong",
+	"rt_sigsuspend":     "ptr ulong",
+	"sigaltstack":       "ptr ptr",
+	"set_tid_address":   "ptr",
+	"set_robust_list":   "ptr ulong",
+	"get_robust_list":   "int ptr ptr",
+	"setpgid":           "int int",
+	"getpgid":           "int",
+	"getsid":            "int",
+	"setuid":            "uint",
+	"setgid":            "uint",
+	"alarm":             "uint",
+	"nanosleep":         "ptr ptr",
+	"uname":             "ptr",
+	"sysinfo":           "ptr",
+	"times":             "ptr",
+	"gettimeofday":      "ptr ptr",
+	"time":              "ptr",
+	"sched_getaffinity": "int uint ptr",
+	"sched_setaffinity": "int uint ptr",
+	"getcpu":            "ptr ptr ptr",
+	"rseq":              "ptr hex hex hex",
+
+	// sockets
+	"socket":      "family socktype protocol",
+	"socketpair":  "family socktype uint ptr",
+	"connect":     "fd ptr int",
+	"bind":        "fd ptr int",
+	"listen":      "fd int",
+	"accept":      "fd ptr ptr",
+	"getsockname": "fd ptr ptr",
+	"getpeername": "fd ptr ptr",
+}
+
+// callDecoders is indexed by syscall number; built from signatures.
+var callDecoders [len(syscallTable)]callDecoder
+
+// unknownCall prints a call strace has no name for: six raw arguments.
+var unknownCall = callDecoder{args: []argKind{argHex, argHex, argHex, argHex, argHex, argHex}}
+
+func init() {
+	for nr, e := range syscallTable {
+		if e.name == "" {
+			continue
+		}
+		cd := &callDecoders[nr]
+		sig, ok := signatures[e.name]
+		if !ok {
+			cd.args = make([]argKind, e.nargs)
+			continue
+		}
+		*cd = parseSignature(e.name, sig)
+	}
+}
+
+// parseSignature builds the decoder of one signature; a signature that
+// does not parse is a programming error, caught by the tests.
+func parseSignature(name, sig string) callDecoder {
+	var cd callDecoder
+	args, ret, _ := strings.Cut(sig, "->")
+	switch strings.TrimSpace(ret) {
+	case "":
+	case "hex":
+		cd.ret = retHex
+	case "octal":
+		cd.ret = retOctal
+	case "fcntl":
+		cd.ret = retFcntl
+	default:
+		panic("signature of " + name + ": unknown result kind " + strconv.Quote(ret))
+	}
+	slots := 0
+	for i, word := range strings.Fields(args) {
+		kind, ok := argKinds[word]
+		if !ok {
+			panic("signature of " + name + ": unknown argument kind " + strconv.Quote(word))
+		}
+		cd.args = append(cd.args, kind)
+		switch kind {
+		case argPath, argStr:
+			cd.captures = append(cd.captures, capture{Arg: uint8(i), Kind: capturePath})
+			slots++
+		case argArgv:
+			cd.captures = append(cd.captures, capture{Arg: uint8(i), Kind: captureArgv})
+			slots = maxCaptures
+		}
+	}
+	if slots > maxCaptures {
+		panic("signature of " + name + ": more strings than capture slots")
+	}
+	return cd
+}

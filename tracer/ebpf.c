@@ -1,0 +1,671 @@
+//go:build ignore
+
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+//
+// The kernel side of stracectl's eBPF backend: one record per completed
+// system call of the traced process tree, written to a ring buffer.
+//
+// A task belongs to the traced tree when it has task-local storage in the
+// map `tasks`. run: the child that stracectl's thread fork_seed_tid forks
+// gets it in sched_process_fork, before it can run, marked TASK_PRE_EXEC
+// until it execve's the command; attach: user space gives it to every
+// thread of each PID. sched_process_fork extends the tree to children and
+// threads, and the kernel frees the storage with the task, so no state
+// outlives a task (a thread that execve's from a non-leader position keeps
+// its own storage and its pending execve).
+//
+// At syscall entry the state of the call (time, number, arguments and the
+// strings user space asked for) is kept in the task's storage; at exit the
+// return value and duration are added and the record is copied to the ring
+// buffer in one piece. exit and exit_group never return: they are written at
+// entry without a return value.
+//
+// Three flavours of the same programs exist: tp_btf (fastest: trusted
+// pointers, no probe reads), raw_tp, and classic tracepoints; user space
+// loads the first that the kernel accepts.
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#if defined(__TARGET_ARCH_arm64)
+// The user registers of an arm64 task; declared here because vmlinux.h
+// is generated on the build machine. CO-RE relocates the access.
+struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+} __attribute__((preserve_access_index));
+#define REGS(r) ((struct user_pt_regs *)(r))
+#define SYSCALL_ARG0(r) REGS(r)->regs[0]
+#define SYSCALL_ARG1(r) REGS(r)->regs[1]
+#define SYSCALL_ARG2(r) REGS(r)->regs[2]
+#define SYSCALL_ARG3(r) REGS(r)->regs[3]
+#define SYSCALL_ARG4(r) REGS(r)->regs[4]
+#define SYSCALL_ARG5(r) REGS(r)->regs[5]
+#define CORE_SYSCALL_ARGS(r, a)                                                \
+	do {                                                                   \
+		a[0] = BPF_CORE_READ(REGS(r), regs[0]);                        \
+		a[1] = BPF_CORE_READ(REGS(r), regs[1]);                        \
+		a[2] = BPF_CORE_READ(REGS(r), regs[2]);                        \
+		a[3] = BPF_CORE_READ(REGS(r), regs[3]);                        \
+		a[4] = BPF_CORE_READ(REGS(r), regs[4]);                        \
+		a[5] = BPF_CORE_READ(REGS(r), regs[5]);                        \
+	} while (0)
+#else
+#define SYSCALL_ARG0(r) (r)->di
+#define SYSCALL_ARG1(r) (r)->si
+#define SYSCALL_ARG2(r) (r)->dx
+#define SYSCALL_ARG3(r) (r)->r10
+#define SYSCALL_ARG4(r) (r)->r8
+#define SYSCALL_ARG5(r) (r)->r9
+#define CORE_SYSCALL_ARGS(r, a)                                                \
+	do {                                                                   \
+		a[0] = BPF_CORE_READ(r, di);                                   \
+		a[1] = BPF_CORE_READ(r, si);                                   \
+		a[2] = BPF_CORE_READ(r, dx);                                   \
+		a[3] = BPF_CORE_READ(r, r10);                                  \
+		a[4] = BPF_CORE_READ(r, r8);                                   \
+		a[5] = BPF_CORE_READ(r, r9);                                   \
+	} while (0)
+#endif
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define MAX_CAPTURES 4
+// CAPTURE_SIZE is the most bytes read for one string, NUL included: PATH_MAX,
+// so that paths are shown in full as strace shows them.
+#define CAPTURE_SIZE 4096
+// Captured strings are packed one after the other. At most three strings
+// precede one, so each starts below 3 * CAPTURE_SIZE; the start is masked
+// with CAPTURE_MASK for the verifier's sake, and may be followed by
+// CAPTURE_SIZE bytes.
+#define CAPTURE_MASK (CAPTURE_SIZE * MAX_CAPTURES - 1)
+#define MAX_SYSCALLS 1024
+
+// What to read at entry for one argument (enum captureKind in user space).
+enum capture_kind {
+	CAPTURE_NONE = 0,
+	CAPTURE_PATH = 1, // a NUL-terminated string
+	CAPTURE_ARGV = 2, // a NULL-terminated char*[]: its first strings
+};
+
+// capture_spec lists the arguments of one syscall to read, in order; the
+// first CAPTURE_NONE ends the list.
+struct capture_spec {
+	__u8 arg[MAX_CAPTURES];
+	__u8 kind[MAX_CAPTURES];
+};
+
+// Record flags.
+#define RECORD_RETURNED 1 // the call returned: ret and duration_ns are set
+#define RECORD_EXIT 2     // not a call: the task ended, ret is its wait status
+#define RECORD_SIGNAL 4   // not a call: a signal was delivered, ret is its number
+
+// Capture flags.
+#define CAPTURED 1  // this slot holds a string (possibly empty)
+#define TRUNCATED 2 // the string did not fit in CAPTURE_SIZE
+#define FAULTED 4   // the memory could not be read
+#define MORE 8      // argv: entries follow that were not captured
+
+// record is what user space reads for one call: this header, then
+// data_len bytes of captured strings (slot i at cap_off[i], cap_len[i]
+// bytes, no NUL).
+struct record {
+	__u64 time_ns;     // CLOCK_MONOTONIC at entry
+	__u64 duration_ns; // exit - entry, when RECORD_RETURNED
+	__u64 args[6];
+	__s64 ret; // -errno on failure
+	__u32 tgid;
+	__u32 tid;
+	__u32 nr;
+	__u32 flags;
+	__u32 data_len;
+	__u16 cap_off[MAX_CAPTURES];
+	__u16 cap_len[MAX_CAPTURES];
+	__u8 cap_flags[MAX_CAPTURES];
+	char comm[16];
+};
+
+// Task state flags.
+#define TASK_PRE_EXEC 1 // run: the forked child before it execve's the command
+#define TASK_IN_CALL 2  // rec holds the entry of a call not yet returned
+
+// task_state is the task-local storage of a traced task. data follows rec
+// directly, so that a record and its strings go out in one copy.
+struct task_state {
+	__u32 flags;
+	__u32 pad;
+	struct record rec;
+	char data[CAPTURE_MASK + 1 + CAPTURE_SIZE];
+};
+
+// fork_seed_tid is, while stracectl starts the command of `run`, the id of
+// the thread that forks it; 0 otherwise. User space sets it at run time.
+__u32 fork_seed_tid = 0;
+
+// live_tasks counts the traced tasks that have not ended, leaving out the
+// launching child before its execve; tasks that user space adds (attach)
+// are counted there. run ends when it drops to zero, as strace -f ends
+// when its last tracee does.
+__s64 live_tasks = 0;
+
+// Settings, fixed by user space before loading.
+volatile const __u32 execve_nr = 0xffffffff;
+volatile const __u32 execveat_nr = 0xffffffff;
+volatile const __u32 exit_nr = 0xffffffff;
+volatile const __u32 exit_group_nr = 0xffffffff;
+volatile const __u8 filter_syscalls = 0; // trace only `wanted` numbers
+volatile const __u8 failed_only = 0;     // keep only calls that failed
+volatile const __u64 wakeup_bytes = 1;   // wake the reader at this much data
+volatile const __u8 wanted[MAX_SYSCALLS] = {};
+// capture_specs says, by syscall number, which strings to read at entry.
+volatile const struct capture_spec capture_specs[MAX_SYSCALLS] = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24); // set by user space (--buffer-size)
+} events SEC(".maps");
+
+// lost counts, per CPU, the records that did not fit in the ring buffer.
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+// newborn holds, in the raw_tp and tracepoint flavours only, the tids of
+// tasks forked by a traced task: without trusted pointers the fork hook
+// cannot give the child its storage, so the child takes it at its first
+// syscall.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} newborn SEC(".maps");
+
+// read_string reads the user string at ptr into capture slot `slot` at
+// offset *off of the data area, and advances *off past it.
+static __always_inline void read_string(struct task_state *st, __u32 slot, __u64 ptr, __u32 *off)
+{
+	__u32 o = *off & CAPTURE_MASK;
+	slot &= MAX_CAPTURES - 1;
+	long n = bpf_probe_read_user_str(&st->data[o], CAPTURE_SIZE, (const void *)ptr);
+	st->rec.cap_off[slot] = o;
+	if (n <= 0) {
+		st->rec.cap_len[slot] = 0;
+		st->rec.cap_flags[slot] = CAPTURED | FAULTED;
+		return;
+	}
+	st->rec.cap_len[slot] = n - 1;
+	st->rec.cap_flags[slot] = n == CAPTURE_SIZE ? CAPTURED | TRUNCATED : CAPTURED;
+	*off = o + n - 1;
+}
+
+// read_captures reads the strings that capture_specs lists for nr.
+static __always_inline void read_captures(struct task_state *st, __u32 nr)
+{
+	__builtin_memset(st->rec.cap_flags, 0, sizeof(st->rec.cap_flags));
+	st->rec.data_len = 0;
+	if (nr >= MAX_SYSCALLS)
+		return;
+	const volatile struct capture_spec *spec = &capture_specs[nr];
+	if (spec->kind[0] == CAPTURE_NONE)
+		return;
+	__u32 off = 0, slot = 0;
+#pragma unroll
+	for (int i = 0; i < MAX_CAPTURES; i++) {
+		__u8 kind = spec->kind[i];
+		__u8 arg = spec->arg[i];
+		if (kind == CAPTURE_NONE || arg >= 6 || slot >= MAX_CAPTURES)
+			break;
+		__u64 ptr = st->rec.args[arg];
+		if (kind == CAPTURE_PATH) {
+			read_string(st, slot, ptr, &off);
+			slot++;
+			continue;
+		}
+		// CAPTURE_ARGV: fill the remaining slots with the first entries.
+#pragma unroll
+		for (int j = 0; j < MAX_CAPTURES; j++) {
+			__u64 entry = 0;
+			if (ptr == 0)
+				break;
+			if (bpf_probe_read_user(&entry, sizeof(entry), (const void *)(ptr + j * 8)) < 0) {
+				if (slot < MAX_CAPTURES)
+					st->rec.cap_flags[slot & (MAX_CAPTURES - 1)] = CAPTURED | FAULTED;
+				break;
+			}
+			if (entry == 0)
+				break;
+			if (slot >= MAX_CAPTURES) {
+				st->rec.cap_flags[(slot - 1) & (MAX_CAPTURES - 1)] |= MORE;
+				break;
+			}
+			read_string(st, slot, entry, &off);
+			slot++;
+		}
+		break;
+	}
+	st->rec.data_len = off;
+}
+
+// emit copies the record and its strings to the ring buffer; when it does
+// not fit, the loss is counted. The reader is woken only once enough data
+// is queued: it also polls, so a quiet trace is still delivered.
+static __always_inline void emit(struct task_state *st)
+{
+	__u64 size = sizeof(struct record) + st->rec.data_len;
+	if (size > sizeof(struct record) + CAPTURE_MASK + 1 + CAPTURE_SIZE)
+		size = sizeof(struct record);
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes
+			      ? BPF_RB_FORCE_WAKEUP
+			      : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, &st->rec, size, flags) < 0) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+		if (n)
+			*n += 1;
+	}
+}
+
+// fill_task sets the fields that name the calling task.
+static __always_inline void fill_task(struct task_state *st)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	st->rec.tgid = id >> 32;
+	st->rec.tid = (__u32)id;
+	bpf_get_current_comm(st->rec.comm, sizeof(st->rec.comm));
+}
+
+// on_enter keeps the entry of a call (or writes exit/exit_group, which
+// never return).
+static __always_inline void on_enter(struct task_state *st, __u64 id, __u64 args[6])
+{
+	__u32 nr = id;
+	if ((st->flags & TASK_PRE_EXEC) && nr != execve_nr && nr != execveat_nr)
+		return;
+	if (filter_syscalls && (id >= MAX_SYSCALLS || !wanted[id & (MAX_SYSCALLS - 1)]))
+		return;
+	st->rec.time_ns = bpf_ktime_get_ns();
+	st->rec.nr = nr;
+#pragma unroll
+	for (int i = 0; i < 6; i++)
+		st->rec.args[i] = args[i];
+	read_captures(st, nr);
+	if (nr == exit_nr || nr == exit_group_nr) {
+		st->flags &= ~TASK_IN_CALL;
+		if (failed_only)
+			return;
+		st->rec.ret = 0;
+		st->rec.duration_ns = 0;
+		st->rec.flags = 0;
+		fill_task(st);
+		emit(st);
+		return;
+	}
+	st->flags |= TASK_IN_CALL;
+}
+
+// reread_faulted reads again, at exit, the paths that could not be read at
+// entry: the page holding them was often not yet faulted in, and the call
+// itself has brought it in. A successful execve has replaced the memory, so
+// its strings are left alone.
+static __always_inline void reread_faulted(struct task_state *st)
+{
+	__u32 nr = st->rec.nr;
+	if (nr == execve_nr || nr == execveat_nr)
+		return;
+	if (nr >= MAX_SYSCALLS)
+		return;
+	const volatile struct capture_spec *spec = &capture_specs[nr];
+	__u32 off = st->rec.data_len;
+#pragma unroll
+	for (int i = 0; i < MAX_CAPTURES; i++) {
+		if (spec->kind[i] != CAPTURE_PATH)
+			break; // argv comes last; its entries are left as read
+		__u8 arg = spec->arg[i];
+		if (!(st->rec.cap_flags[i] & FAULTED) || arg >= 6)
+			continue;
+		read_string(st, i, st->rec.args[arg], &off);
+	}
+	st->rec.data_len = off;
+}
+
+// SIGKILL_BIT is SIGKILL in a task's pending signal set.
+#define SIGKILL_BIT (1ULL << (9 - 1))
+
+// on_exit completes the call begun at entry and writes it out. A call that
+// SIGKILL cut short never returns to the task (strace prints "= ?"): it is
+// written without a return value. pending is the task's pending signals.
+static __always_inline void on_exit(struct task_state *st, long ret, __u64 pending)
+{
+	if (!(st->flags & TASK_IN_CALL))
+		return;
+	st->flags &= ~TASK_IN_CALL;
+	bool killed = pending & SIGKILL_BIT;
+	if (failed_only && (killed || !(ret < 0 && ret >= -4095)))
+		return;
+	st->rec.ret = ret;
+	st->rec.duration_ns = bpf_ktime_get_ns() - st->rec.time_ns;
+	st->rec.flags = killed ? 0 : RECORD_RETURNED;
+	if ((st->rec.cap_flags[0] | st->rec.cap_flags[1] | st->rec.cap_flags[2] | st->rec.cap_flags[3]) & FAULTED)
+		reread_faulted(st);
+	fill_task(st);
+	emit(st);
+}
+
+// fork_flags returns the flags a child of the current task starts with:
+// its parent's TASK_PRE_EXEC when the parent is traced, TASK_PRE_EXEC when
+// the parent is the thread of stracectl that starts the command, and -1
+// when the child is not traced.
+static __always_inline long fork_flags(struct task_state *parent)
+{
+	if (parent)
+		return parent->flags & TASK_PRE_EXEC;
+	__u32 seed = fork_seed_tid;
+	if (seed && seed == (__u32)bpf_get_current_pid_tgid())
+		return TASK_PRE_EXEC;
+	return -1;
+}
+
+// task_started counts a task that joins the tree, once past its execve.
+static __always_inline void task_started(__u32 flags)
+{
+	if (!(flags & TASK_PRE_EXEC))
+		__sync_fetch_and_add(&live_tasks, 1);
+}
+
+// exec_done ends the launching child's pre-exec state: from here on it is
+// the command.
+static __always_inline void exec_done(struct task_state *st)
+{
+	if (st->flags & TASK_PRE_EXEC) {
+		st->flags &= ~TASK_PRE_EXEC;
+		task_started(st->flags);
+	}
+}
+
+// emit_event writes a record that is not a call (RECORD_EXIT or
+// RECORD_SIGNAL) for a task past its execve. Both happen outside any call:
+// the task is leaving a call or ending.
+static __always_inline void emit_event(struct task_state *st, __u32 flags, long value)
+{
+	st->flags &= ~TASK_IN_CALL;
+	st->rec.time_ns = bpf_ktime_get_ns();
+	st->rec.duration_ns = 0;
+	st->rec.nr = 0;
+	st->rec.ret = value;
+	st->rec.flags = flags;
+	st->rec.data_len = 0;
+	__builtin_memset(st->rec.cap_flags, 0, sizeof(st->rec.cap_flags));
+	fill_task(st);
+	emit(st);
+}
+
+// on_signal writes a signal delivered to a traced task, as strace's
+// "--- SIGCHLD ... ---" (a signal that kills outright, SIGKILL, never is).
+static __always_inline void on_signal(struct task_state *st, int sig)
+{
+	if (!(st->flags & TASK_PRE_EXEC))
+		emit_event(st, RECORD_SIGNAL, sig);
+}
+
+// on_task_exit writes the end of a traced task (not of the launching child
+// before its execve): ret is the wait status, as in "+++ exited with 0 +++".
+static __always_inline void on_task_exit(struct task_state *st, int exit_code)
+{
+	if (st->flags & TASK_PRE_EXEC)
+		return;
+	__sync_fetch_and_add(&live_tasks, -1);
+	emit_event(st, RECORD_EXIT, exit_code);
+}
+
+// --- tp_btf: trusted task pointers, registers read directly. ---
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (!st)
+		return 0;
+	__u64 args[6] = {SYSCALL_ARG0(regs), SYSCALL_ARG1(regs), SYSCALL_ARG2(regs),
+			 SYSCALL_ARG3(regs), SYSCALL_ARG4(regs), SYSCALL_ARG5(regs)};
+	on_enter(st, id, args);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(exit_btf, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (st)
+		on_exit(st, ret, task->pending.signal.sig[0]);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	long flags = fork_flags(bpf_task_storage_get(&tasks, parent, 0, 0));
+	if (flags < 0)
+		return 0;
+	struct task_state *cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (cs) {
+		cs->flags = flags;
+		task_started(flags);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (!st)
+		return 0;
+	exec_done(st);
+	// execve's path when it could not be read at entry.
+	if ((st->flags & TASK_IN_CALL) && st->rec.nr == execve_nr && (st->rec.cap_flags[0] & FAULTED)) {
+		__u32 o = st->rec.data_len & CAPTURE_MASK;
+		long n = bpf_probe_read_kernel_str(&st->data[o], CAPTURE_SIZE, bprm->filename);
+		if (n > 0) {
+			st->rec.cap_off[0] = o;
+			st->rec.cap_len[0] = n - 1;
+			st->rec.cap_flags[0] = n == CAPTURE_SIZE ? CAPTURED | TRUNCATED : CAPTURED;
+			st->rec.data_len = o + n - 1;
+		}
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(end_btf, struct task_struct *p)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, p, 0, 0);
+	if (st)
+		on_task_exit(st, p->exit_code);
+	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(signal_btf, int sig)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (st)
+		on_signal(st, sig);
+	return 0;
+}
+
+// --- raw_tp and classic tracepoints: untrusted pointers. ---
+
+// current_state returns the current task's state, adopting it first when
+// a traced parent forked it (see newborn).
+static __always_inline struct task_state *current_state(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (st)
+		return st;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 *flags = bpf_map_lookup_elem(&newborn, &tid);
+	if (!flags)
+		return 0;
+	__u32 inherited = *flags;
+	bpf_map_delete_elem(&newborn, &tid);
+	st = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (st) {
+		st->flags = inherited & TASK_PRE_EXEC;
+		task_started(st->flags);
+	}
+	return st;
+}
+
+// note_fork records that the current task forked child_tid, when the child
+// is to be traced.
+static __always_inline void note_fork(__u32 child_tid)
+{
+	long flags = fork_flags(bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0));
+	if (flags < 0)
+		return;
+	__u32 inherited = flags;
+	bpf_map_update_elem(&newborn, &child_tid, &inherited, BPF_ANY);
+}
+
+// note_task_exit writes the end of the current task when it is traced. A
+// child that ends before its first syscall never took its place in the
+// tree: its newborn entry goes, lest a later task with the same id take it.
+static __always_inline void note_task_exit(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (st) {
+		on_task_exit(st, BPF_CORE_READ(task, exit_code));
+		return;
+	}
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&newborn, &tid);
+}
+
+static __always_inline void note_exec(void)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (st)
+		exec_done(st);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(enter_raw, struct pt_regs *regs, long id)
+{
+	struct task_state *st = current_state();
+	if (!st)
+		return 0;
+	__u64 args[6];
+	CORE_SYSCALL_ARGS(regs, args);
+	on_enter(st, id, args);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(exit_raw, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (st)
+		on_exit(st, ret, BPF_CORE_READ(task, pending.signal.sig[0]));
+	return 0;
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	note_fork(BPF_CORE_READ(child, pid));
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(exec_raw)
+{
+	note_exec();
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(end_raw)
+{
+	note_task_exit();
+	return 0;
+}
+
+SEC("raw_tp/signal_deliver")
+int BPF_PROG(signal_raw, int sig)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (st)
+		on_signal(st, sig);
+	return 0;
+}
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int enter_tp(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_state *st = current_state();
+	if (!st)
+		return 0;
+	__u64 args[6] = {ctx->args[0], ctx->args[1], ctx->args[2],
+			 ctx->args[3], ctx->args[4], ctx->args[5]};
+	on_enter(st, ctx->id, args);
+	return 0;
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int exit_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (st)
+		on_exit(st, ctx->ret, BPF_CORE_READ(task, pending.signal.sig[0]));
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_fork")
+int fork_tp(struct trace_event_raw_sched_process_fork *ctx)
+{
+	note_fork(ctx->child_pid);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int exec_tp(void *ctx)
+{
+	note_exec();
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int end_tp(void *ctx)
+{
+	note_task_exit();
+	return 0;
+}
+
+SEC("tracepoint/signal/signal_deliver")
+int signal_tp(struct trace_event_raw_signal_deliver *ctx)
+{
+	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (st)
+		on_signal(st, ctx->sig);
+	return 0;
+}

@@ -1,0 +1,180 @@
+//go:build linux && (amd64 || arm64)
+
+package tracer
+
+import (
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/stracectl/stracectl/parse"
+)
+
+// recordSize is the size of struct record, the header of every ring
+// buffer record; the captured strings follow it.
+const recordSize = int(unsafe.Sizeof(ebpfProgRecord{}))
+
+// arenaSize is the size of each block the times of events are cut from:
+// they are views of a block that is never rewritten, so events may be
+// kept, and a new block is taken only when one is full.
+const arenaSize = 64 << 10
+
+// eventFiller turns ring buffer records into events without allocating
+// per event: the decoder and the filler cut strings from arenas, and the
+// rawCall handed to the decoder is reused.
+type eventFiller struct {
+	dec  *decoder
+	call rawCall
+
+	// monoToWall converts CLOCK_MONOTONIC (bpf_ktime_get_ns) to Unix time.
+	monoToWall int64
+	// second and prefix cache the text of the current second
+	// ("2026-11-26T09:31:49.").
+	second int64
+	prefix []byte
+	arena  []byte
+
+	// comms interns command names: few distinct ones, many events.
+	comms map[[16]int8]string
+}
+
+// newEventFiller returns a filler whose decoder cuts strings at
+// stringLimit (strace -s).
+func newEventFiller(stringLimit int) *eventFiller {
+	return &eventFiller{
+		dec:        newDecoder(stringLimit),
+		monoToWall: monotonicToWall(),
+		second:     -1,
+		comms:      make(map[[16]int8]string),
+	}
+}
+
+// monotonicToWall returns the offset from CLOCK_MONOTONIC to
+// CLOCK_REALTIME, from the closest of a few paired readings.
+func monotonicToWall() int64 {
+	best, offset := int64(1<<62), int64(0)
+	for range 5 {
+		var m1, w, m2 unix.Timespec
+		unix.ClockGettime(unix.CLOCK_MONOTONIC, &m1)
+		unix.ClockGettime(unix.CLOCK_REALTIME, &w)
+		unix.ClockGettime(unix.CLOCK_MONOTONIC, &m2)
+		if gap := m2.Nano() - m1.Nano(); gap < best {
+			best, offset = gap, w.Nano()-(m1.Nano()+m2.Nano())/2
+		}
+	}
+	return offset
+}
+
+// event fills ev from one record; false when the record is too short to
+// be one (it is then skipped).
+func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
+	if len(raw) < recordSize {
+		return false
+	}
+	// The ring buffer reader's buffer comes from make([]byte) and is
+	// 8-byte aligned, as struct record needs.
+	rec := (*ebpfProgRecord)(unsafe.Pointer(unsafe.SliceData(raw)))
+	switch {
+	case rec.Flags&recordExit != 0:
+		f.exit(ev, rec)
+		return true
+	case rec.Flags&recordSignal != 0:
+		f.task(ev, parse.KindSignal, rec)
+		ev.Signal = unix.SignalName(syscall.Signal(rec.Ret))
+		return true
+	}
+	data := raw[recordSize:]
+	c := &f.call
+	c.Nr, c.Args, c.Ret = rec.Nr, rec.Args, rec.Ret
+	c.Returned = rec.Flags&recordReturned != 0
+	for i := range c.Caps {
+		flags := rec.CapFlags[i]
+		s := capturedString{
+			Truncated: flags&captureTruncated != 0,
+			Faulted:   flags&captureFaulted != 0,
+			More:      flags&captureMore != 0,
+		}
+		if flags&captureCaptured != 0 && !s.Faulted {
+			off, n := int(rec.CapOff[i]), int(rec.CapLen[i])
+			if off+n <= len(data) {
+				s.Data = data[off : off+n : off+n]
+			} else {
+				s.Faulted = true
+			}
+		}
+		c.Caps[i] = s
+	}
+	f.task(ev, parse.KindSyscall, rec)
+	if c.Returned {
+		ev.DurationNs, ev.HasDuration = int64(rec.DurationNs), true
+	}
+	f.dec.decode(ev, c)
+	return true
+}
+
+// task starts ev anew with what every kind of event has: when, and which
+// task.
+func (f *eventFiller) task(ev *parse.Event, kind parse.Kind, rec *ebpfProgRecord) {
+	*ev = parse.Event{
+		Kind: kind,
+		Time: f.time(rec.TimeNs),
+		Pid:  int64(rec.Tid),
+		Tgid: int64(rec.Tgid),
+		Comm: f.comm(&rec.Comm),
+	}
+}
+
+// exit fills ev with the end of a task, as strace's "+++ exited with 0 +++"
+// or "+++ killed by SIGKILL (core dumped) +++".
+func (f *eventFiller) exit(ev *parse.Event, rec *ebpfProgRecord) {
+	f.task(ev, parse.KindExit, rec)
+	status := unix.WaitStatus(rec.Ret)
+	switch {
+	case status.Exited():
+		ev.ExitCode, ev.HasExitCode = int64(status.ExitStatus()), true
+	case status.Signaled():
+		ev.Signal, ev.CoreDumped = unix.SignalName(status.Signal()), status.CoreDump()
+	}
+}
+
+// time formats a monotonic timestamp as RFC 3339 UTC with microseconds,
+// the precision of strace -ttt: "2026-11-26T09:31:49.945630Z".
+func (f *eventFiller) time(mono uint64) string {
+	ns := int64(mono) + f.monoToWall
+	sec, usec := ns/1e9, ns%1e9/1e3
+	if sec != f.second {
+		f.second = sec
+		f.prefix = time.Unix(sec, 0).UTC().AppendFormat(f.prefix[:0], "2006-01-02T15:04:05.")
+	}
+	n := len(f.prefix) + 7
+	if len(f.arena)+n > cap(f.arena) {
+		f.arena = make([]byte, 0, arenaSize)
+	}
+	start := len(f.arena)
+	f.arena = append(f.arena, f.prefix...)
+	var digits [7]byte
+	for i := 5; i >= 0; i-- {
+		digits[i] = byte('0' + usec%10)
+		usec /= 10
+	}
+	digits[6] = 'Z'
+	f.arena = append(f.arena, digits[:]...)
+	return unsafe.String(&f.arena[start], n)
+}
+
+// comm returns the command name, NUL-terminated in c, as an interned string.
+func (f *eventFiller) comm(c *[16]int8) string {
+	if s, ok := f.comms[*c]; ok {
+		return s
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&c[0])), len(c))
+	n := 0
+	for n < len(b) && b[n] != 0 {
+		n++
+	}
+	s := string(b[:n])
+	f.comms[*c] = s
+	return s
+}
