@@ -246,8 +246,12 @@ type RunCmd struct {
 
 // Run traces the command and returns its exit status as ours.
 func (c *RunCmd) Run(g *Globals) error {
+	argv := c.Command
+	if len(argv) > 0 && argv[0] == "--" {
+		argv = argv[1:] // kong keeps the -- that ends our flags
+	}
 	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
-		return b.Run(ctx, c.Command, s)
+		return b.Run(ctx, argv, s)
 	})
 }
 
@@ -266,8 +270,8 @@ func (c *AttachCmd) Run(g *Globals) error {
 }
 
 // trace wires a backend to the output: SIGINT, SIGTERM and SIGHUP cancel
-// the trace (the backend stops what it started and delivers what it saw);
-// the status the tracing returns becomes ours.
+// the trace (the backend passes the signal on to what it started and
+// delivers what it saw); the status the tracing returns becomes ours.
 func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context, tracer.Backend, *emit.Stream) (int, error)) error {
 	sink, closeOut, err := out.open()
 	if err != nil {
@@ -278,7 +282,7 @@ func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := tracer.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	stream := emit.NewStream(sink)
 	status, err := do(ctx, b, stream)
