@@ -35,8 +35,7 @@ func init() { register("strace", newStrace) }
 var errStraceMissing = errors.New("strace not found in PATH — install it with: apt install strace")
 
 const (
-	// tracePipeBytes is the size asked for the trace pipe: a burst of calls
-	// waits there while the parser catches up, instead of stalling strace.
+	// tracePipeBytes is the size asked for the trace pipe.
 	tracePipeBytes = 1 << 20
 	// defaultStopGrace is how long traced processes get to exit after the
 	// signal that stops them before they are killed (run), or strace gets
@@ -163,14 +162,12 @@ type traceResult struct {
 // the events of its trace to out until strace exits.
 func (b *straceBackend) trace(ctx context.Context, attach bool, target []string, out *emit.Stream) (traceResult, error) {
 	var res traceResult
-	r, w, err := os.Pipe()
+	r, w, err := tracePipe()
 	if err != nil {
 		return res, fmt.Errorf("creating the trace pipe: %w", err)
 	}
 	defer r.Close()
 	defer w.Close()
-	// Best effort: without it the pipe holds 64 KiB.
-	unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, tracePipeBytes)
 	traceFile := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), w.Fd())
 
 	cmd := exec.Command(b.path, append(b.flags(traceFile), target...)...)
@@ -251,6 +248,20 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 	return res, nil
 }
 
+// tracePipe returns the pipe strace writes the trace into. Its ends are
+// blocking and kept out of Go's poller: a descriptor in epoll costs a
+// wakeup of the poller on every line strace writes, which doubled the
+// system time of a busy trace. The pipe is also enlarged (best effort) so
+// that a burst waits there while the parser catches up.
+func tracePipe() (r, w *os.File, err error) {
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		return nil, nil, err
+	}
+	unix.FcntlInt(uintptr(fds[1]), unix.F_SETPIPE_SZ, tracePipeBytes)
+	return os.NewFile(uintptr(fds[0]), "trace pipe"), os.NewFile(uintptr(fds[1]), "trace pipe"), nil
+}
+
 // stream parses the trace from r and hands the events to out in batches as
 // they arrive, until the trace ends. When out fails, onSinkError is called
 // once and the rest of the trace is read and dropped, so strace never
@@ -263,7 +274,7 @@ func (b *straceBackend) stream(r io.Reader, out *emit.Stream, onSinkError func()
 			fmt.Fprintf(diag, "stracectl: strace output %s\n", pr.Error())
 		}
 	}
-	p := parse.NewParser(r, opts)
+	p := parse.NewParser(&pacedReader{r: r}, opts)
 	var events int64
 	batch := make([]parse.Event, 0, 1024)
 	sinkOK := true
@@ -286,6 +297,29 @@ func (b *straceBackend) stream(r io.Reader, out *emit.Stream, onSinkError func()
 			return events, p.Stats()
 		}
 	}
+}
+
+// pacedReader reads the trace pipe in chunks rather than line by line:
+// after a short read it waits readPause before reading again, so that a busy
+// trace is taken many lines per wakeup (each wakeup costs us and strace
+// system time and a context switch) while an idle one still arrives at once.
+type pacedReader struct {
+	r     io.Reader
+	short bool // the last read returned less than pacedReadBytes
+}
+
+const (
+	pacedReadBytes = 32 << 10
+	readPause      = 2 * time.Millisecond
+)
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	if p.short {
+		time.Sleep(readPause)
+	}
+	n, err := p.r.Read(b)
+	p.short = n < pacedReadBytes
+	return n, err
 }
 
 // supervise waits for strace to exit. When ctx is cancelled it stops the
