@@ -11,6 +11,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // missingPath is the file testdata/workload.c fails to open.
@@ -557,4 +560,89 @@ func exitCode(t *testing.T, err error) int {
 		t.Fatal(err)
 	}
 	return 0
+}
+
+// openPty returns the two ends of a new pseudo-terminal.
+func openPty(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { master.Close() })
+	fd := int(master.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return master, slave
+}
+
+// TestRunOnTerminal runs stracectl as the session leader of a terminal, as
+// in a login shell: the traced command, in its own process group, must
+// still read the terminal, and Ctrl-C typed there must stop it.
+func TestRunOnTerminal(t *testing.T) {
+	straceOrSkip(t)
+	for _, tc := range []struct {
+		name   string
+		argv   []string
+		typed  string
+		status int
+		shown  string
+	}{
+		{"reads the terminal", []string{"sh", "-c", "read x; echo got $x"}, "hello\n", 0, "got hello"},
+		{"Ctrl-C", []string{"sleep", "1000"}, "\x03", 130, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			master, slave := openPty(t)
+			events := filepath.Join(t.TempDir(), "events")
+			cmd := exec.Command(stracectlBin, append([]string{"run", "-o", events, "--"}, tc.argv...)...)
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			slave.Close()
+			var screen bytes.Buffer
+			read := make(chan struct{})
+			go func() {
+				io.Copy(&screen, master) // ends with EIO once the terminal is closed
+				close(read)
+			}()
+			// Type once the command waits for the terminal: its first
+			// event is in the trace by then.
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				if fi, err := os.Stat(events); err == nil && fi.Size() > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("no event within 5s")
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+			master.WriteString(tc.typed)
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case err := <-exited:
+				if code := exitCode(t, err); code != tc.status {
+					t.Errorf("exit status %d, want %d", code, tc.status)
+				}
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("stracectl did not end 10s after %q was typed", tc.typed)
+			}
+			<-read
+			if !strings.Contains(screen.String(), tc.shown) {
+				t.Errorf("the terminal shows %q, want %q in it", screen.String(), tc.shown)
+			}
+		})
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -198,8 +197,8 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 		if b.opts.Stderr != nil {
 			cmd.Stderr = b.opts.Stderr
 		}
-		// A program reading our terminal must be in its foreground group,
-		// or the kernel stops it (SIGTTIN).
+		// A program reading our terminal must be in its foreground group
+		// (see terminal.go).
 		if fd, ok := foregroundTerminal(b.opts.Stdin); ok {
 			tty = fd
 			cmd.SysProcAttr.Foreground = true
@@ -331,8 +330,12 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 func (b *straceBackend) supervise(ctx context.Context, cmd *exec.Cmd, attach bool, tty int) supervision {
 	pid := cmd.Process.Pid // also strace's process group id
 	stopped := false
+	var job *terminalJob
+	if tty >= 0 {
+		job = startTerminalJob(tty, pid)
+	}
 	exited := make(chan error, 1)
-	go func() { exited <- waitExit(pid) }()
+	go func() { exited <- waitExit(pid, job) }()
 	done := ctx.Done()
 	var timer *time.Timer
 	var kill <-chan time.Time
@@ -379,8 +382,8 @@ func (b *straceBackend) supervise(ctx context.Context, cmd *exec.Cmd, attach boo
 				// cannot be reused yet: kill anything left in the group.
 				unix.Kill(-pid, syscall.SIGKILL)
 			}
-			if tty >= 0 {
-				takeTerminal(tty)
+			if job != nil {
+				job.end()
 			}
 			if err := cmd.Wait(); err != nil && cmd.ProcessState == nil {
 				return supervision{stopped, fmt.Errorf("waiting for strace: %w", err)}
@@ -406,30 +409,36 @@ func groupMembers(pgid int) []int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue // gone meanwhile
-		}
-		// "pid (comm) state ppid pgrp ...": comm may hold spaces and ')'.
-		i := strings.LastIndexByte(string(stat), ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) > 2 && fields[2] == strconv.Itoa(pgid) {
+		if pgrp, _, ok := procGroup(pid); ok && pgrp == pgid {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
 }
 
-// waitExit blocks until process pid has exited, without reaping it.
-func waitExit(pid int) error {
-	var info unix.Siginfo
+// cldStopped is CLD_STOPPED, the si_code of a child's stop in waitid.
+const cldStopped = 5
+
+// waitExit blocks until process pid has exited, without reaping it. With a
+// terminal job it also tells the job when the process stops (Ctrl-Z).
+func waitExit(pid int, job *terminalJob) error {
+	opts := unix.WEXITED | unix.WNOWAIT
+	if job != nil {
+		opts |= unix.WSTOPPED
+	}
 	for {
-		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if err != unix.EINTR {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_PID, pid, &info, opts, nil)
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
 			return err
+		case info.Code == cldStopped:
+			// Consume the stop, which WNOWAIT left to be reported again.
+			unix.Waitid(unix.P_PID, pid, &info, unix.WSTOPPED|unix.WNOHANG, nil)
+			job.groupStopped()
+		default:
+			return nil
 		}
 	}
 }
@@ -578,35 +587,4 @@ func commandProblem(name string) (msg string, status int) {
 		return name + ": Permission denied", 126
 	}
 	return err.Error(), 126
-}
-
-// foregroundTerminal returns f's descriptor when f is a terminal whose
-// foreground process group is ours.
-func foregroundTerminal(f *os.File) (int, bool) {
-	if f == nil {
-		return -1, false
-	}
-	fd := int(f.Fd())
-	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
-	if err != nil || pgrp != unix.Getpgrp() {
-		return -1, false
-	}
-	return fd, true
-}
-
-// takeTerminal makes our process group the foreground of terminal fd again.
-// We are in the background when we ask, so SIGTTOU is blocked on this
-// thread for the call (blocking it, unlike ignoring it, is not inherited by
-// programs we start later).
-func takeTerminal(fd int) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var set, old unix.Sigset_t
-	sig := uint(syscall.SIGTTOU) - 1
-	set.Val[sig/64] |= 1 << (sig % 64)
-	if unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old) != nil {
-		return
-	}
-	unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, unix.Getpgrp())
-	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 }
