@@ -228,8 +228,10 @@ func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
 		Stdout:      os.Stdout,
 		Stderr:      os.Stderr,
 	}
-	if t.Syscalls != "" {
-		o.Syscalls = strings.Split(t.Syscalls, ",")
+	for name := range strings.SplitSeq(t.Syscalls, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			o.Syscalls = append(o.Syscalls, name)
+		}
 	}
 	if out.Output == "" || out.Output == "-" {
 		o.Stdout = os.Stderr
@@ -241,7 +243,7 @@ func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
 type RunCmd struct {
 	OutputFlags
 	TraceFlags
-	Command []string `arg:"" passthrough:"" name:"CMD" help:"The command and its arguments (after --). When events go to stdout, its stdout is sent to stderr."`
+	Command []string `arg:"" passthrough:"" name:"CMD" help:"The command and its arguments (after --). When events go to stdout, its stdout is sent to stderr so that the stream stays pure; with -o FILE its output is left alone."`
 }
 
 // Run traces the command and returns its exit status as ours.
