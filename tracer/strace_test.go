@@ -3,6 +3,8 @@ package tracer
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,4 +283,26 @@ func TestGroupMembers(t *testing.T) {
 	if len(members) != 3 || !slices.Contains(members, pgid) {
 		t.Errorf("members of group %d: %v, want sh and two sleeps", pgid, members)
 	}
+}
+
+// BenchmarkStream measures what the strace backend spends per event once
+// strace has written a line: reading the trace pipe's bytes, parsing, and
+// encoding JSON. The trace is strace -f -T -ttt output for a getppid loop.
+func BenchmarkStream(b *testing.B) {
+	var trace bytes.Buffer
+	const lines = 100_000
+	for i := range lines {
+		fmt.Fprintf(&trace, "4242  1700000000.%06d getppid()       = 4241 <0.000012>\n", i%1_000_000)
+	}
+	backend := &straceBackend{}
+	b.SetBytes(int64(trace.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		stream := emit.NewStream(emit.NewJSON(io.Discard))
+		events, _ := backend.stream(bytes.NewReader(trace.Bytes()), stream, func() {})
+		if err := stream.Close(); err != nil || events != lines {
+			b.Fatalf("%d events, %v", events, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lines), "ns/event")
 }
