@@ -300,8 +300,11 @@ func (b *straceBackend) stream(r io.Reader, out *emit.Stream, onSinkError func()
 
 // pacedReader reads the trace pipe in chunks rather than line by line:
 // after a short read it waits readPause before reading again, so that a busy
-// trace is taken many lines per wakeup (each wakeup costs us and strace
-// system time and a context switch) while an idle one still arrives at once.
+// trace is taken hundreds of lines per wakeup while an idle one still
+// arrives at once. Each wakeup costs system time and a context switch that
+// the ptrace ping-pong of strace and its tracee, which is what bounds a
+// trace's speed, then pays for: at 2 ms stracectl took 6% of a busy trace's
+// CPU samples, at 10 ms 4%, reading line by line over 30%.
 type pacedReader struct {
 	r     io.Reader
 	short bool // the last read returned less than pacedReadBytes
@@ -309,7 +312,7 @@ type pacedReader struct {
 
 const (
 	pacedReadBytes = 32 << 10
-	readPause      = 2 * time.Millisecond
+	readPause      = 10 * time.Millisecond
 )
 
 func (p *pacedReader) Read(b []byte) (int, error) {
