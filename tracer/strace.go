@@ -171,19 +171,18 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 
 	cmd := exec.Command(b.path, append(b.flags(traceFile), target...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var messages *os.File // strace's stderr, read by us (attach)
-	tty := -1             // the terminal handed to strace's group (run)
+	var messages, straceStderr *os.File // strace's stderr, read by us (attach)
+	tty := -1                           // the terminal handed to strace's group (run)
 	if attach {
 		// No program runs under strace: its stderr carries only its own
 		// messages, which we read to explain failures. Should stracectl
 		// die, SIGTERM makes strace detach.
-		r, w, err := os.Pipe()
-		if err != nil {
+		if messages, straceStderr, err = os.Pipe(); err != nil {
 			return res, fmt.Errorf("creating a pipe for strace's messages: %w", err)
 		}
-		defer r.Close()
-		defer w.Close()
-		messages, cmd.Stderr = r, w
+		defer messages.Close()
+		defer straceStderr.Close()
+		cmd.Stderr = straceStderr
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
 	} else {
 		// The program inherits strace's stdio, so strace's own messages
@@ -214,7 +213,7 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 	}
 	var said chan straceMessages
 	if attach {
-		cmd.Stderr.(*os.File).Close() // strace has its copy
+		straceStderr.Close() // strace has its copy
 		said = make(chan straceMessages, 1)
 		go func() { said <- b.readMessages(messages) }()
 	}
