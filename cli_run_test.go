@@ -46,13 +46,10 @@ type traceEvent struct {
 func decodeTrace(t *testing.T, out []byte) []traceEvent {
 	t.Helper()
 	var events []traceEvent
-	for i, line := range bytes.Split(bytes.TrimSuffix(out, []byte("\n")), []byte("\n")) {
-		if len(line) == 0 && len(out) == 0 {
-			break
-		}
-		ev, err := decodeEvent(line)
+	for line := range bytes.Lines(out) {
+		ev, err := decodeEvent(bytes.TrimSuffix(line, []byte("\n")))
 		if err != nil {
-			t.Fatalf("stdout line %d is not an event (%v): %q", i+1, err, line)
+			t.Fatalf("line %d is not an event (%v): %q", len(events)+1, err, line)
 		}
 		events = append(events, ev)
 	}
@@ -140,6 +137,9 @@ func TestRunWorkloadCounts(t *testing.T) {
 				if tc.failuresOnly && ev.Errno == "" {
 					t.Errorf("a call that succeeded was kept: %+v", ev)
 				}
+			}
+			if last := events[len(events)-1]; last.Kind != "exit" || last.ExitCode == nil || *last.ExitCode != status {
+				t.Errorf("the trace does not end with the workload's exit %d: %+v", status, last)
 			}
 			c := countTrace(events)
 			if c.getppid != tc.getppid || c.missingOpens != tc.openat || len(c.getppidPids) != tc.pids {
@@ -369,6 +369,9 @@ func TestRunInterruptStopsAndFlushes(t *testing.T) {
 	}
 	if code := waitExited(t, cmd, exited, 5*time.Second); code != 130 {
 		t.Errorf("exit status %d, want 130 (sleep killed by SIGINT); stderr:\n%s", code, stderr)
+	}
+	if len(rest) == 0 {
+		t.Fatal("no event after SIGINT: the end of the trace was not flushed")
 	}
 	last := rest[len(rest)-1]
 	if last.Kind != "exit" || last.Pid != sleepPid || last.Signal != "SIGINT" {
