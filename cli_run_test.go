@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -647,4 +648,78 @@ func TestRunOnTerminal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// screen collects what a terminal shows, for tests to wait on.
+type screen struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *screen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+// waitFor waits until the screen shows text after offset from and returns
+// the offset after it.
+func (s *screen) waitFor(t *testing.T, from int, text string) int {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		s.mu.Lock()
+		shown := s.buf.String()
+		s.mu.Unlock()
+		if i := strings.Index(shown[from:], text); i >= 0 {
+			return from + i + len(text)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the terminal does not show %q within 10s; it shows:\n%s", text, shown[from:])
+		}
+	}
+}
+
+// TestRunJobControl types Ctrl-Z and fg at an interactive bash running
+// stracectl: the job stops as a whole, and once continued the traced
+// command has the terminal again.
+func TestRunJobControl(t *testing.T) {
+	straceOrSkip(t)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not found in PATH — install it with: apt install bash")
+	}
+	master, slave := openPty(t)
+	cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
+	cmd.Env = append(os.Environ(), "PS1=$ ")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	var scr screen
+	go io.Copy(&scr, master)
+
+	events := filepath.Join(t.TempDir(), "events")
+	fmt.Fprintf(master, "%s run -o %s -- sh -c 'read x; echo got $x'\n", stracectlBin, events)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if fi, err := os.Stat(events); err == nil && fi.Size() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no event within 10s")
+		}
+	}
+	master.WriteString("\x1a")
+	at := scr.waitFor(t, 0, "Stopped")
+	master.WriteString("fg\n")
+	at = scr.waitFor(t, at, "read x")
+	master.WriteString("hello\n")
+	at = scr.waitFor(t, at, "got hello")
+	master.WriteString("echo status=$?\n")
+	scr.waitFor(t, at, "status=0")
 }

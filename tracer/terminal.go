@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,7 +21,7 @@ import (
 // after. A terminalJob carries job control across meanwhile: Ctrl-Z stops
 // the traced group, so stracectl stops its own job and the shell sees it
 // stopped; fg or bg continue stracectl, which continues the traced group,
-// giving it the terminal back when in the foreground.
+// giving it the terminal back whenever stracectl is in the foreground.
 
 // foregroundTerminal returns f's descriptor when f is a terminal whose
 // foreground process group is ours.
@@ -78,37 +79,70 @@ func startTerminalJob(tty, pgid int) *terminalJob {
 // does for orphaned groups, the stop is ignored: the group continues.
 func (j *terminalJob) groupStopped() {
 	if !jobControlled() {
-		j.continueGroup(false)
+		j.mu.Lock()
+		if !j.ended {
+			unix.Kill(-j.pgid, syscall.SIGCONT)
+		}
+		j.mu.Unlock()
 		return
 	}
 	takeTerminal(j.tty)
 	unix.Kill(0, syscall.SIGTSTP)
 }
 
-// relayContinues continues the traced group whenever we are continued.
+// relayContinues continues the traced group whenever we are continued:
+// with the terminal after fg, without it after bg. A shell's fg sends no
+// signal to a job already running in the background, so after a bg the
+// terminal is watched until it is ours again, to hand it over and continue
+// the group (a program that read the terminal from the background is
+// stopped by SIGTTIN).
 func (j *terminalJob) relayContinues() {
+	watch := time.NewTicker(foregroundPoll)
+	watch.Stop()
+	defer watch.Stop()
 	for {
 		select {
 		case <-j.cont:
-			j.continueGroup(true)
+			if j.continueGroup() {
+				watch.Stop()
+			} else {
+				watch.Reset(foregroundPoll)
+			}
+		case <-watch.C:
+			if j.foreground() {
+				j.continueGroup()
+				watch.Stop()
+			}
 		case <-j.quit:
 			return
 		}
 	}
 }
 
+// foregroundPoll is how often a job continued in the background checks
+// whether the shell has brought it back to the foreground.
+const foregroundPoll = 100 * time.Millisecond
+
+// foreground reports whether our process group owns the terminal.
+func (j *terminalJob) foreground() bool {
+	fg, err := unix.IoctlGetInt(j.tty, unix.TIOCGPGRP)
+	return err == nil && fg == unix.Getpgrp()
+}
+
 // continueGroup sends SIGCONT to the traced group, after handing it the
-// terminal when withTerminal and we hold it.
-func (j *terminalJob) continueGroup(withTerminal bool) {
+// terminal when we own it, and reports whether it did hand it over.
+func (j *terminalJob) continueGroup() bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.ended {
-		return
+		return true
 	}
-	if fg, err := unix.IoctlGetInt(j.tty, unix.TIOCGPGRP); withTerminal && err == nil && fg == unix.Getpgrp() {
+	fg := j.foreground()
+	if fg {
 		unix.IoctlSetPointerInt(j.tty, unix.TIOCSPGRP, j.pgid)
 	}
 	unix.Kill(-j.pgid, syscall.SIGCONT)
+	return fg
 }
 
 // end stops relaying, which must happen before the group's leader is
