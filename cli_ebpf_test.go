@@ -482,9 +482,9 @@ func (b *syncBuffer) Bytes() []byte {
 	return bytes.Clone(b.buf.Bytes())
 }
 
-// startStracectl starts the binary in the background; stdout and stderr
+// startBuffered starts the binary in the background; stdout and stderr
 // gather in the buffers.
-func startStracectl(t *testing.T, stdout, stderr *syncBuffer, args ...string) *exec.Cmd {
+func startBuffered(t *testing.T, stdout, stderr *syncBuffer, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(stracectlBin, args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -508,7 +508,7 @@ func TestEBPFCtrlCStopsTheCommandAndFlushes(t *testing.T) {
 	needEBPF(t)
 	workload := needWorkload(t)
 	var out, errb syncBuffer
-	cmd := startStracectl(t, &out, &errb, "run", "--backend", "ebpf", "-e", "getppid", workload, "loop")
+	cmd := startBuffered(t, &out, &errb, "run", "--backend", "ebpf", "-e", "getppid", workload, "loop")
 	seen := 0
 	waitFor(t, "getppid events", func() bool {
 		seen = bytes.Count(out.Bytes(), []byte(`"getppid"`))
@@ -517,15 +517,15 @@ func TestEBPFCtrlCStopsTheCommandAndFlushes(t *testing.T) {
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 128+int(syscall.SIGTERM) {
-		t.Fatalf("exit %v, want %d (the workload stopped by SIGTERM); stderr:\n%s", err, 128+int(syscall.SIGTERM), errb.Bytes())
+	if !ok || ee.ExitCode() != 128+int(syscall.SIGINT) {
+		t.Fatalf("exit %v, want %d (the workload stopped by the SIGINT passed on); stderr:\n%s", err, 128+int(syscall.SIGINT), errb.Bytes())
 	}
 	evs := decodeEvents(t, out.Bytes())
 	if n := countCalls(evs)["getppid"]; n < seen {
 		t.Errorf("%d getppid events after Ctrl-C, fewer than the %d seen before", n, seen)
 	}
-	if last := evs[len(evs)-1]; last.Kind != "exit" || last.Signal != "SIGTERM" {
-		t.Errorf("last event %+v, want the workload's end by SIGTERM", last)
+	if last := evs[len(evs)-1]; last.Kind != "exit" || last.Signal != "SIGINT" {
+		t.Errorf("last event %+v, want the workload's end by SIGINT", last)
 	}
 }
 
@@ -544,7 +544,7 @@ func TestEBPFAttach(t *testing.T) {
 
 	t.Run("Ctrl-C detaches and the process runs on", func(t *testing.T) {
 		var out, errb syncBuffer
-		cmd := startStracectl(t, &out, &errb, "attach", "--backend", "ebpf", "-e", "getppid,nanosleep", pid)
+		cmd := startBuffered(t, &out, &errb, "attach", "--backend", "ebpf", "-e", "getppid,nanosleep", pid)
 		// Every thread loops on getppid: all three must be seen.
 		tids := func() map[int64]bool {
 			seen := map[int64]bool{}
@@ -573,7 +573,7 @@ func TestEBPFAttach(t *testing.T) {
 	})
 	t.Run("ends when the process exits", func(t *testing.T) {
 		var out, errb syncBuffer
-		cmd := startStracectl(t, &out, &errb, "attach", "--backend", "ebpf", pid)
+		cmd := startBuffered(t, &out, &errb, "attach", "--backend", "ebpf", pid)
 		waitFor(t, "events", func() bool { return bytes.Count(out.Bytes(), []byte(`"getppid"`)) >= 2 })
 		target.Process.Kill()
 		done := make(chan error, 1)

@@ -258,8 +258,10 @@ func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
 		Stdout:      os.Stdout,
 		Stderr:      os.Stderr,
 	}
-	if t.Syscalls != "" {
-		o.Syscalls = strings.Split(t.Syscalls, ",")
+	for name := range strings.SplitSeq(t.Syscalls, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			o.Syscalls = append(o.Syscalls, name)
+		}
 	}
 	if out.Output == "" || out.Output == "-" {
 		o.Stdout = os.Stderr
@@ -271,13 +273,17 @@ func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
 type RunCmd struct {
 	OutputFlags
 	TraceFlags
-	Command []string `arg:"" passthrough:"" name:"CMD" help:"The command and its arguments (after --). When events go to stdout, its stdout is sent to stderr."`
+	Command []string `arg:"" passthrough:"" name:"CMD" help:"The command and its arguments (after --). When events go to stdout, its stdout is sent to stderr so that the stream stays pure; with -o FILE its output is left alone."`
 }
 
 // Run traces the command and returns its exit status as ours.
 func (c *RunCmd) Run(g *Globals) error {
+	argv := c.Command
+	if len(argv) > 0 && argv[0] == "--" {
+		argv = argv[1:] // kong keeps the -- that ends our flags
+	}
 	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
-		return b.Run(ctx, c.Command, s)
+		return b.Run(ctx, argv, s)
 	})
 }
 
@@ -296,8 +302,8 @@ func (c *AttachCmd) Run(g *Globals) error {
 }
 
 // trace wires a backend to the output: SIGINT, SIGTERM and SIGHUP cancel
-// the trace (the backend stops what it started and delivers what it saw);
-// the status the tracing returns becomes ours.
+// the trace (the backend passes the signal on to what it started and
+// delivers what it saw); the status the tracing returns becomes ours.
 func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context, tracer.Backend, *emit.Stream) (int, error)) error {
 	tuneGCForStreaming()
 	sink, closeOut, err := out.open()
@@ -309,7 +315,7 @@ func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := tracer.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	stream := emit.NewStream(sink)
 	status, err := do(ctx, b, stream)

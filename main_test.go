@@ -83,3 +83,18 @@ func runStracectl(t *testing.T, stdin []byte, args ...string) result {
 	}
 	return result{out.Bytes(), errb.Bytes(), code}
 }
+
+// forEachBackend runs test once per tracing backend that can run here, as
+// a subtest named after it: run and attach must behave the same on both.
+func forEachBackend(t *testing.T, test func(t *testing.T, backend string)) {
+	for _, backend := range []string{"strace", "ebpf"} {
+		t.Run(backend, func(t *testing.T) {
+			if backend == "strace" {
+				straceOrSkip(t)
+			} else {
+				needEBPF(t)
+			}
+			test(t, backend)
+		})
+	}
+}

@@ -526,10 +526,8 @@ static __always_inline struct task_state *current_state(void)
 	__u32 inherited = *flags;
 	bpf_map_delete_elem(&newborn, &tid);
 	st = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (st) {
-		st->flags = inherited & TASK_PRE_EXEC;
-		task_started(st->flags);
-	}
+	if (st)
+		st->flags = inherited & TASK_PRE_EXEC; // counted live at the fork
 	return st;
 }
 
@@ -542,11 +540,16 @@ static __always_inline void note_fork(__u32 child_tid)
 		return;
 	__u32 inherited = flags;
 	bpf_map_update_elem(&newborn, &child_tid, &inherited, BPF_ANY);
+	// The child is live from now: counted here, not at its first syscall,
+	// or a parent ending before the child is first scheduled would end the
+	// run with the child still to come.
+	task_started(inherited);
 }
 
 // note_task_exit writes the end of the current task when it is traced. A
-// child that ends before its first syscall never took its place in the
-// tree: its newborn entry goes, lest a later task with the same id take it.
+// child that ends before its first syscall never took its storage: it
+// leaves the live count and its newborn entry goes, lest a later task with
+// the same id take it.
 static __always_inline void note_task_exit(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -556,6 +559,11 @@ static __always_inline void note_task_exit(void)
 		return;
 	}
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 *flags = bpf_map_lookup_elem(&newborn, &tid);
+	if (!flags)
+		return;
+	if (!(*flags & TASK_PRE_EXEC))
+		__sync_fetch_and_add(&live_tasks, -1);
 	bpf_map_delete_elem(&newborn, &tid);
 }
 

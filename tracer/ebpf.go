@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -48,8 +47,8 @@ const (
 	// pollInterval is how long the reader sleeps when it was not woken:
 	// the longest a quiet trace waits before its events are delivered.
 	pollInterval = 20 * time.Millisecond
-	// stopGrace is how long a cancelled run waits after SIGTERM before
-	// it kills the command's process group.
+	// stopGrace is how long a cancelled run waits after passing the
+	// signal on before it kills the command's process group.
 	stopGrace = 2 * time.Second
 )
 
@@ -348,15 +347,19 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 		return 0, err
 	}
 	if len(argv) == 0 {
-		return 0, errors.New("no command to run")
+		return 0, errNoCommand
+	}
+	if msg, status := commandProblem(argv[0]); msg != "" {
+		fmt.Fprintf(b.opts.diag(), "stracectl: %s\n", msg)
+		return status, nil
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
 		return 0, fmt.Errorf("cannot run %s: %w", argv[0], err)
 	}
 	cmd := &exec.Cmd{Path: path, Args: argv, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
-	tty := foregroundTerminal(b.opts.Stdin)
-	if tty >= 0 {
+	tty, interactive := foregroundTerminal(b.opts.Stdin)
+	if interactive {
 		// An interactive command reads the terminal: its group takes the
 		// foreground (Ctrl-C then reaches it, as without stracectl) and
 		// gives it back when it ends.
@@ -381,18 +384,23 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 	}
 	pid := cmd.Process.Pid
 
+	var job *terminalJob
+	if interactive {
+		job = startTerminalJob(tty, pid) // Ctrl-Z, fg and bg reach the command
+	}
 	exited := make(chan struct{})
 	go func() {
-		cmd.Wait()
-		if tty >= 0 {
-			takeForeground(tty)
+		waitExit(pid, job)
+		if job != nil {
+			job.end() // before the reap: the group id stays ours meanwhile
 		}
+		cmd.Wait()
 		close(exited)
 		r.wake()
 	}()
 	stopWaking := context.AfterFunc(ctx, r.wake)
 	defer stopWaking()
-	mainExited := false
+	mainExited, killed := false, false
 	var stopAt time.Time
 	for {
 		if !mainExited {
@@ -413,12 +421,15 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 			}
 		}
 		if ctx.Err() != nil {
-			// Stop the command's process group: SIGTERM, then SIGKILL;
+			// Stop the command's process group with the signal we got
+			// (Ctrl-C ends it as it would end it untraced), then SIGKILL;
 			// tasks that left the group are given up on (detached).
 			if stopAt.IsZero() {
 				stopAt = time.Now()
-				syscall.Kill(-pid, syscall.SIGTERM)
-			} else if time.Since(stopAt) > stopGrace {
+				syscall.Kill(-pid, stopSignal(ctx))
+			} else if !killed && time.Since(stopAt) > stopGrace {
+				killed = true
+				fmt.Fprintf(b.opts.diag(), "stracectl: the traced command did not stop within %v; killing it\n", stopGrace)
 				syscall.Kill(-pid, syscall.SIGKILL)
 			}
 		}
@@ -439,29 +450,6 @@ func (b *ebpfBackend) liveTasks() (int64, error) {
 	return n + b.seeded, nil
 }
 
-// foregroundTerminal returns the descriptor of f when f is a terminal
-// whose foreground process group is ours, else -1.
-func foregroundTerminal(f *os.File) int {
-	if f == nil {
-		return -1
-	}
-	fd := int(f.Fd())
-	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
-	if err != nil || pgrp != unix.Getpgrp() {
-		return -1
-	}
-	return fd
-}
-
-// takeForeground makes our process group the terminal's foreground again;
-// SIGTTOU, which a background group asking for it gets, is ignored
-// meanwhile.
-func takeForeground(tty int) {
-	signal.Ignore(syscall.SIGTTOU)
-	defer signal.Reset(syscall.SIGTTOU)
-	unix.IoctlSetPointerInt(tty, unix.TIOCSPGRP, unix.Getpgrp())
-}
-
 // startTraced starts cmd from a thread locked for the purpose, whose id the
 // fork hook is given for the time of the fork.
 func (b *ebpfBackend) startTraced(cmd *exec.Cmd) error {
@@ -477,15 +465,6 @@ func (b *ebpfBackend) startTraced(cmd *exec.Cmd) error {
 		return fmt.Errorf("clearing the forking thread in the eBPF programs: %w", serr)
 	}
 	return err
-}
-
-// exitStatus is the shell's view of how a process ended: its exit code, or
-// 128+N when signal N killed it.
-func exitStatus(ps *os.ProcessState) int {
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ps.ExitCode()
 }
 
 // seedProcess adds the process pid (its leader thread) to the tree.

@@ -10,8 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"sort"
+	"syscall"
 
 	"github.com/stracectl/stracectl/emit"
 )
@@ -122,4 +125,38 @@ func New(name string, opts Options) (Backend, error) {
 		return nil, errors.New("no tracing backend is compiled in")
 	}
 	return nil, fmt.Errorf("no backend can trace here: %w", errors.Join(reasons...))
+}
+
+// errNoCommand is run's error when no command follows the flags.
+var errNoCommand = errors.New("no command to trace — give it after --: stracectl run -- CMD [ARGS...]")
+
+// commandProblem says why name cannot be run, in the words and with the
+// status a shell would use ("foo: command not found", 127); "" when it can.
+func commandProblem(name string) (msg string, status int) {
+	if name == "" {
+		return "'': command not found", 127
+	}
+	_, err := exec.LookPath(name)
+	switch {
+	case err == nil, errors.Is(err, exec.ErrDot):
+		return "", 0
+	case errors.Is(err, exec.ErrNotFound):
+		return name + ": command not found", 127
+	case errors.Is(err, fs.ErrNotExist):
+		return name + ": No such file or directory", 127
+	case errors.Is(err, syscall.EISDIR):
+		return name + ": Is a directory", 126
+	case errors.Is(err, fs.ErrPermission):
+		return name + ": Permission denied", 126
+	}
+	return err.Error(), 126
+}
+
+// exitStatus returns a process's status as a shell reports it: its exit
+// code, or 128+N when signal N killed it.
+func exitStatus(ps *os.ProcessState) int {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ps.ExitCode()
 }

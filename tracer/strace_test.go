@@ -1,0 +1,308 @@
+package tracer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/stracectl/stracectl/emit"
+	"github.com/stracectl/stracectl/parse"
+)
+
+// straceTestSink keeps every event it is given.
+type straceTestSink struct{ events []parse.Event }
+
+func (s *straceTestSink) Write(ev *parse.Event) error { s.events = append(s.events, *ev); return nil }
+func (s *straceTestSink) Flush() error                { return nil }
+func (s *straceTestSink) Close() error                { return nil }
+
+// newStraceOrSkip returns the strace backend, or skips the test when strace
+// is not installed.
+func newStraceOrSkip(t *testing.T, opts Options) *straceBackend {
+	t.Helper()
+	b, err := newStrace(opts)
+	if err != nil {
+		t.Skip(err)
+	}
+	return b.(*straceBackend)
+}
+
+// runTraced runs argv under b, cancelling the context with cause once
+// stop is closed (never when nil), and returns the status and events.
+func runTraced(t *testing.T, b *straceBackend, argv []string, stop <-chan struct{}, cause error) (int, []parse.Event, error) {
+	t.Helper()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	if stop != nil {
+		go func() {
+			<-stop
+			cancel(cause)
+		}()
+	}
+	sink := &straceTestSink{}
+	stream := emit.NewStream(sink)
+	status, err := b.Run(ctx, argv, stream)
+	if cerr := stream.Close(); cerr != nil {
+		t.Fatal(cerr)
+	}
+	return status, sink.events, err
+}
+
+func TestStraceFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"defaults", Options{}, "-f -T -q -ttt -o OUT"},
+		{"string limit", Options{StringLimit: 200}, "-f -T -q -ttt -o OUT -s 200"},
+		{"syscalls and classes", Options{Syscalls: []string{"openat", "%net"}}, "-f -T -q -ttt -o OUT -e trace=openat,%net"},
+		{"failed only", Options{FailedOnly: true}, "-f -T -q -ttt -o OUT -Z"},
+		{"all", Options{StringLimit: 8, Syscalls: []string{"read"}, FailedOnly: true}, "-f -T -q -ttt -o OUT -s 8 -e trace=read -Z"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &straceBackend{opts: tc.opts}
+			if got := strings.Join(b.flags("OUT"), " "); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAttachError(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want string // "" for no error
+	}{
+		{"strace: attach: ptrace(PTRACE_SEIZE, 4194999): No such process", "no such process: 4194999"},
+		{"/usr/bin/strace: attach: ptrace(PTRACE_SEIZE, 4194999): Operation not permitted", "cannot attach to process 4194999: permission denied — tracing it needs CAP_SYS_PTRACE (run as root)"},
+		{"strace: attach: ptrace(PTRACE_SEIZE, 12): Input/output error", "cannot attach to process 12: Input/output error"},
+		{"strace: Process 12 attached", ""},
+		{"strace: attach: ptrace(PTRACE_SEIZE, x): No such process", ""},
+	} {
+		t.Run(tc.line, func(t *testing.T) {
+			err := attachError(tc.line)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.want)):
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckAttachable(t *testing.T) {
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		pid  int
+		want string
+	}{
+		{"zero", 0, "invalid PID 0"},
+		{"negative", -3, "invalid PID -3"},
+		{"ourselves", os.Getpid(), "it is stracectl itself"},
+		{"exited", gone.Process.Pid, "no such process: " + strconv.Itoa(gone.Process.Pid)},
+		{"our parent", os.Getppid(), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkAttachable(tc.pid)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCommandProblem(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	if err := os.WriteFile(plain, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, command string
+		want          string
+		status        int
+	}{
+		{"in PATH", "sh", "", 0},
+		{"a path", "/bin/sh", "", 0},
+		{"not in PATH", "stracectl-no-such-command", "stracectl-no-such-command: command not found", 127},
+		{"no such file", "./no-such-file", "./no-such-file: No such file or directory", 127},
+		{"a directory", dir, dir + ": Is a directory", 126},
+		{"not executable", plain, plain + ": Permission denied", 126},
+		{"empty", "", "'': command not found", 127},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg, status := commandProblem(tc.command)
+			if msg != tc.want || status != tc.status {
+				t.Errorf("got %q %d, want %q %d", msg, status, tc.want, tc.status)
+			}
+		})
+	}
+}
+
+func TestRunPassesTheStopSignalOn(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			b := newStraceOrSkip(t, Options{Syscalls: []string{"execve"}})
+			// Stop once the command runs.
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			b.opts.Stdout = w
+			stop := make(chan struct{})
+			go func() {
+				r.Read(make([]byte, 3)) // "go\n"
+				close(stop)
+			}()
+			status, events, err := runTraced(t, b, []string{"sh", "-c", "echo go; exec sleep 100"}, stop, Interrupted{sig})
+			w.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := 128 + int(sig); status != want {
+				t.Errorf("status %d, want %d", status, want)
+			}
+			last := events[len(events)-1]
+			if last.Kind != parse.KindExit || last.Signal != unix.SignalName(sig) {
+				t.Errorf("last event %+v, want an exit by %v", last, sig)
+			}
+		})
+	}
+}
+
+func TestRunKillsWhatIgnoresTheStopSignal(t *testing.T) {
+	var diag bytes.Buffer
+	b := newStraceOrSkip(t, Options{Strict: true, Diag: &diag})
+	b.grace = 100 * time.Millisecond
+	stop := make(chan struct{})
+	time.AfterFunc(300*time.Millisecond, func() { close(stop) })
+	start := time.Now()
+	status, events, err := runTraced(t, b, []string{"sh", "-c", `trap "" INT TERM; sleep 100; sleep 100`}, stop, Interrupted{syscall.SIGTERM})
+	if err != nil {
+		t.Fatalf("%v (a strict run fails on a cut trace)", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if status != 128+9 {
+		t.Errorf("status %d, want 137", status)
+	}
+	var killed []int64
+	for _, ev := range events {
+		if ev.Kind == parse.KindExit && ev.Signal == "SIGKILL" {
+			killed = append(killed, ev.Pid)
+		}
+	}
+	if len(killed) != 2 {
+		t.Errorf("exits by SIGKILL of %v, want sh and sleep", killed)
+	}
+	if !strings.Contains(diag.String(), "did not stop within 100ms; killing it") {
+		t.Errorf("diagnostics: %q", diag.String())
+	}
+}
+
+// fakeStrace writes a program that stands in for strace: it writes lines
+// into the file given to -o and exits 0. Real strace never writes a line
+// the parser cannot read, so this is how the --strict verdict is tested.
+func fakeStrace(t *testing.T, lines ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "strace")
+	script := "#!/bin/sh\nwhile [ \"$1\" != -o ]; do shift; done\ncat > \"$2\" <<'EOF'\n" + strings.Join(lines, "\n") + "\nEOF\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRunReportsUnparsedLines(t *testing.T) {
+	fake := fakeStrace(t,
+		"4242 1700000000.000001 getppid()        = 1 <0.000010>",
+		"this is not strace output",
+		"4242 1700000000.000002 +++ exited with 0 +++",
+	)
+	const verdict = "1 of 3 strace lines not understood (first: line 2: not a strace line"
+	for _, strict := range []bool{false, true} {
+		t.Run("strict="+strconv.FormatBool(strict), func(t *testing.T) {
+			var diag bytes.Buffer
+			b := &straceBackend{path: fake, opts: Options{Strict: strict, Diag: &diag}, grace: defaultStopGrace}
+			status, events, err := runTraced(t, b, []string{"true"}, nil, nil)
+			if status != 0 || len(events) != 2 {
+				t.Errorf("status %d and %d events, want 0 and 2", status, len(events))
+			}
+			if strict {
+				if err == nil || !strings.HasPrefix(err.Error(), verdict) {
+					t.Errorf("got error %v, want %q", err, verdict)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(diag.String(), verdict) {
+				t.Errorf("got error %v and diagnostics %q, want a warning %q", err, diag.String(), verdict)
+			}
+		})
+	}
+}
+
+func TestGroupMembers(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "sleep 100 & sleep 100 & wait")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pgid := cmd.Process.Pid
+	defer func() {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		cmd.Wait()
+	}()
+	var members []int
+	for deadline := time.Now().Add(5 * time.Second); len(members) < 3 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		members = groupMembers(pgid)
+	}
+	if len(members) != 3 || !slices.Contains(members, pgid) {
+		t.Errorf("members of group %d: %v, want sh and two sleeps", pgid, members)
+	}
+}
+
+// BenchmarkStream measures what the strace backend spends per event once
+// strace has written a line: reading the trace pipe's bytes, parsing, and
+// encoding JSON. The trace is strace -f -T -ttt output for a getppid loop.
+func BenchmarkStream(b *testing.B) {
+	var trace bytes.Buffer
+	const lines = 100_000
+	for i := range lines {
+		fmt.Fprintf(&trace, "4242  1700000000.%06d getppid()       = 4241 <0.000012>\n", i%1_000_000)
+	}
+	backend := &straceBackend{}
+	b.SetBytes(int64(trace.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		stream := emit.NewStream(emit.NewJSON(io.Discard))
+		events, _ := backend.stream(bytes.NewReader(trace.Bytes()), stream, func() {})
+		if err := stream.Close(); err != nil || events != lines {
+			b.Fatalf("%d events, %v", events, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lines), "ns/event")
+}
