@@ -7,89 +7,66 @@ import (
 	"unsafe"
 )
 
-// lineInput is what the two readers of line-oriented text (the strace
-// Parser and the JSONLReader) share: input read in blocks and cut into
-// lines, the line count, and the problems met.
-//
-// A block is never written again once read into: when it is full, the
-// incomplete last line moves to a new block. So a string that points into a
-// line stays valid for as long as anyone holds it, and events can refer to
-// their input instead of copying it.
-type lineInput struct {
-	r         io.Reader
-	onProblem func(Problem)
-
+// blocks reads input a block at a time and cuts it into lines. A block is
+// never written again once read into: when it is full, the incomplete last
+// line moves to a new block. So a string that points into a line stays
+// valid for as long as anyone holds it, and events can refer to their input
+// instead of copying it.
+type blocks struct {
+	r          io.Reader
 	buf        []byte // the current block
 	pos        int    // start of the first unconsumed line in buf
 	scanned    int    // bytes after pos already known to hold no newline
 	readErr    error  // sticky error from r (io.EOF at the end)
 	discarding bool   // inside an over-long line, dropping bytes up to its newline
-
-	line  int64 // number of the line last returned
-	stats Stats
 }
 
-// Stats returns the counts so far; after the end of input they cover it all.
-func (in *lineInput) Stats() Stats { return in.stats }
-
-// next returns the next complete buffered line without its newline (and
-// without a "\r" before it), counting it; ok is false when no complete line
-// is buffered.
-func (in *lineInput) next() (line []byte, ok bool) {
+// next returns the next complete buffered line without its newline; ok is
+// false when no complete line is buffered.
+func (b *blocks) next() (line []byte, ok bool) {
 	for {
-		k := bytes.IndexByte(in.buf[in.pos+in.scanned:], '\n')
+		k := bytes.IndexByte(b.buf[b.pos+b.scanned:], '\n')
 		if k < 0 {
 			// A long line arriving in pieces is searched once, not once
 			// per piece.
-			in.scanned = len(in.buf) - in.pos
+			b.scanned = len(b.buf) - b.pos
 			return nil, false
 		}
-		k += in.scanned
-		in.scanned = 0
-		line = in.buf[in.pos : in.pos+k]
-		in.pos += k + 1
-		if in.discarding {
-			in.discarding = false
+		k += b.scanned
+		b.scanned = 0
+		line = b.buf[b.pos : b.pos+k]
+		b.pos += k + 1
+		if b.discarding {
+			b.discarding = false
 			continue
 		}
-		return in.counted(line), true
+		return line, true
 	}
 }
 
 // last returns the final line when the input ended without a newline,
 // once.
-func (in *lineInput) last() (line []byte, ok bool) {
-	if in.pos == len(in.buf) || in.discarding {
+func (b *blocks) last() (line []byte, ok bool) {
+	if b.pos == len(b.buf) || b.discarding {
 		return nil, false
 	}
-	line = in.buf[in.pos:]
-	in.pos, in.scanned = len(in.buf), 0
-	return in.counted(line), true
+	line = b.buf[b.pos:]
+	b.pos, b.scanned = len(b.buf), 0
+	return line, true
 }
 
-func (in *lineInput) counted(line []byte) []byte {
-	in.line++
-	in.stats.Lines++
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line
-}
-
-// fill reads more input. A line longer than MaxLineBytes is reported and
-// dropped up to its newline.
-func (in *lineInput) fill() {
-	if len(in.buf) == cap(in.buf) {
-		tail := in.buf[in.pos:]
-		if in.discarding || len(tail) > MaxLineBytes {
-			if !in.discarding {
-				in.line++
-				in.stats.Lines++
-				in.problem("line longer than 16 MiB, skipped", view(tail[:snippetLen]))
-				in.discarding = true
+// fill reads more input. A line longer than MaxLineBytes is dropped up to
+// its newline: dropped then holds its start, for the caller to report.
+func (b *blocks) fill() (dropped string) {
+	if len(b.buf) == cap(b.buf) {
+		tail := b.buf[b.pos:]
+		if b.discarding || len(tail) > MaxLineBytes {
+			if !b.discarding {
+				dropped = strings.Clone(view(tail[:snippetLen]))
+				b.discarding = true
 			}
 			tail = nil
-			in.scanned = 0
+			b.scanned = 0
 		}
 		// A long line gets a block twice its size so far, but never more
 		// than the longest accepted line and its newline: a full block
@@ -101,12 +78,72 @@ func (in *lineInput) fill() {
 		size = min(size, max(blockSize, MaxLineBytes+1))
 		nb := make([]byte, len(tail), size)
 		copy(nb, tail)
-		in.buf, in.pos = nb, 0
+		b.buf, b.pos = nb, 0
 	}
-	n, err := in.r.Read(in.buf[len(in.buf):cap(in.buf)])
-	in.buf = in.buf[:len(in.buf)+n]
+	n, err := b.r.Read(b.buf[len(b.buf):cap(b.buf)])
+	b.buf = b.buf[:len(b.buf)+n]
 	if err != nil {
-		in.readErr = err
+		b.readErr = err
+	}
+	return dropped
+}
+
+// tooLong is the reason given for a line over MaxLineBytes.
+const tooLong = "line longer than 16 MiB, skipped"
+
+// lineLog counts lines and logs the problems met in them, by line number.
+type lineLog struct {
+	onProblem func(Problem)
+	line      int64 // number of the line last counted
+	stats     Stats
+}
+
+// Stats returns the counts so far; after the end of input they cover it all.
+func (l *lineLog) Stats() Stats { return l.stats }
+
+// count counts one more line and returns it without a trailing "\r".
+func (l *lineLog) count(line []byte) []byte {
+	l.line++
+	l.stats.Lines++
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line
+}
+
+// lineInput is what the two readers of line-oriented text (the strace
+// Parser and the JSONLReader) share: blocks of input cut into lines, each
+// counted, and a log of the problems met.
+type lineInput struct {
+	blocks
+	lineLog
+}
+
+// next returns the next complete buffered line, counted, without its
+// newline or a "\r" before it; ok is false when none is buffered.
+func (in *lineInput) next() ([]byte, bool) {
+	line, ok := in.blocks.next()
+	if !ok {
+		return nil, false
+	}
+	return in.count(line), true
+}
+
+// last returns the final line, counted, when the input ended without a
+// newline, once.
+func (in *lineInput) last() ([]byte, bool) {
+	line, ok := in.blocks.last()
+	if !ok {
+		return nil, false
+	}
+	return in.count(line), true
+}
+
+// fill reads more input, reporting a line dropped for its length.
+func (in *lineInput) fill() {
+	if dropped := in.blocks.fill(); dropped != "" {
+		in.count(nil)
+		in.problem(tooLong, dropped)
 	}
 }
 
@@ -120,22 +157,22 @@ func view(b []byte) string {
 }
 
 // problem records that the current line was not (fully) understood.
-func (in *lineInput) problem(reason, line string) { in.problemAt(in.line, reason, line) }
+func (l *lineLog) problem(reason, line string) { l.problemAt(l.line, reason, line) }
 
 // problemAt records a problem with line lineNo: counted, kept when it is
 // the first, passed to the OnProblem callback.
-func (in *lineInput) problemAt(lineNo int64, reason, line string) {
-	in.stats.Problems++
+func (l *lineLog) problemAt(lineNo int64, reason, line string) {
+	l.stats.Problems++
 	if len(line) > snippetLen {
 		line = line[:snippetLen]
 	}
-	if in.stats.First == nil || in.onProblem != nil {
+	if l.stats.First == nil || l.onProblem != nil {
 		pr := Problem{Line: lineNo, Reason: reason, Snippet: strings.Clone(line)}
-		if in.stats.First == nil {
-			in.stats.First = &pr
+		if l.stats.First == nil {
+			l.stats.First = &pr
 		}
-		if in.onProblem != nil {
-			in.onProblem(pr)
+		if l.onProblem != nil {
+			l.onProblem(pr)
 		}
 	}
 }

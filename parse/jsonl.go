@@ -135,7 +135,7 @@ const (
 
 // NewJSONLReader returns a reader of JSON Lines from r.
 func NewJSONLReader(r io.Reader, opts Options) *JSONLReader {
-	return &JSONLReader{lineInput: lineInput{r: r, onProblem: opts.OnProblem}}
+	return &JSONLReader{lineInput: lineInput{blocks: blocks{r: r}, lineLog: lineLog{onProblem: opts.OnProblem}}}
 }
 
 // SummaryRows returns the `stats --json` rows read so far, in input order;

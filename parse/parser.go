@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unsafe"
 )
 
 // MaxLineBytes is the longest line the parser accepts; a longer line is
@@ -68,9 +67,7 @@ type Parser struct {
 	opts Options
 	done bool // the end of input has been handled and every event returned
 
-	arena  []byte   // backing store of synthesized strings
-	args   []string // backing store of Args slices
-	splits []int    // reused by scanArgs
+	lineParser // for the lines parsed in order
 
 	pending pendingCalls
 	cont    *cutLine // a call line cut by program output, waiting for its rest
@@ -87,10 +84,11 @@ type Parser struct {
 // NewParser returns a parser reading strace output from r.
 func NewParser(r io.Reader, opts Options) *Parser {
 	return &Parser{
-		lineInput: lineInput{r: r, onProblem: opts.OnProblem},
-		opts:      opts,
-		pending:   newPendingCalls(),
-		live:      map[int64]struct{}{},
+		lineInput:  lineInput{blocks: blocks{r: r}, lineLog: lineLog{onProblem: opts.OnProblem}},
+		lineParser: lineParser{raw: opts.Raw},
+		opts:       opts,
+		pending:    newPendingCalls(),
+		live:       map[int64]struct{}{},
 	}
 }
 
@@ -211,189 +209,6 @@ type cutLine struct {
 // is cut a few times at most, and each join rescans the text so far.
 const maxJoins = 16
 
-// prefix holds what precedes the call on a line: pid column and timestamps.
-type prefix struct {
-	pid     int64
-	comm    string
-	time    string
-	rel     string
-	bracket bool // the pid came from "[pid N]"
-}
-
-// parsePrefix reads the pid column (1234, 1234<comm>, [pid 1234]), the
-// timestamps (-t, -tt, -ttt, -r, -t -r), the syscall number (-n) and the
-// instruction pointer (-i), and returns the rest of the line.
-func (p *Parser) parsePrefix(s string, pre *prefix) (string, bool) {
-	if strings.HasPrefix(s, "[pid ") {
-		i := 5
-		for i < len(s) && s[i] == ' ' {
-			i++
-		}
-		j := i
-		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-			j++
-		}
-		pid, ok := parseUint(s[i:j])
-		if !ok || j >= len(s) || s[j] != ']' || pid > maxPid {
-			return s, false
-		}
-		pre.pid, pre.bracket = pid, true
-		s = s[j+1:]
-		if s == "" || s[0] != ' ' {
-			return s, false
-		}
-		s = s[1:]
-	} else if len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
-		j := 1
-		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-			j++
-		}
-		if j < len(s) && (s[j] == ' ' || s[j] == '<') && !(s[j] == ' ' && j >= 9 && j <= 11 && p.epochAhead(s, j)) {
-			pid, ok := parseUint(s[:j])
-			if !ok || pid > maxPid {
-				return s, false
-			}
-			pre.pid = pid
-			if s[j] == '<' {
-				e, _ := skipDecoration(s, j)
-				if e == j+1 {
-					return s, false
-				}
-				pre.comm = s[j+1 : e-1]
-				j = e
-				if j >= len(s) || s[j] != ' ' {
-					return s, false
-				}
-			}
-			s = s[j:]
-			for len(s) > 0 && s[0] == ' ' {
-				s = s[1:]
-			}
-		}
-	}
-	// Timestamps. -r pads its seconds with spaces.
-	t := trimSpaceLeft(s)
-	if len(t) > 0 && '0' <= t[0] && t[0] <= '9' {
-		j := 0
-		colon := false
-		for j < len(t) && ('0' <= t[j] && t[j] <= '9' || t[j] == ':' || t[j] == '.') {
-			colon = colon || t[j] == ':'
-			j++
-		}
-		if j >= len(t) || t[j] != ' ' {
-			return s, false
-		}
-		stamp := t[:j]
-		intLen := j
-		if k := strings.IndexByte(stamp, '.'); k >= 0 {
-			intLen = k
-		}
-		switch {
-		case colon:
-			pre.time = stamp
-		case intLen >= 9:
-			pre.time = p.epochTime(stamp)
-			if pre.time == "" {
-				return s, false
-			}
-		default: // -r: "0.000284", or whole seconds with --relative-timestamps=s
-			pre.rel = stamp
-		}
-		s = t[j+1:]
-		// -t with -r: "13:39:10.488293 (+     0.000000) "
-		if strings.HasPrefix(s, "(+") {
-			k := strings.IndexByte(s, ')')
-			if k < 0 {
-				return s, false
-			}
-			pre.rel = strings.TrimSpace(s[2:k])
-			s = trimSpaceLeft(s[k+1:])
-		}
-	}
-	// -n "[ 257] " and -i "[00007f...] " or "[????????????????] ".
-	for len(s) > 1 && s[0] == '[' && s[1] != ' ' || strings.HasPrefix(s, "[ ") && isSyscallNumberTag(s) {
-		k := strings.IndexByte(s, ']')
-		if k < 0 || k+1 >= len(s) || s[k+1] != ' ' || strings.IndexByte(s[:k], ' ') >= 0 && !isSyscallNumberTag(s) {
-			break
-		}
-		s = s[k+2:]
-	}
-	return s, true
-}
-
-// maxPid bounds the pid column: Linux pids are below 2^22; anything
-// beyond 2^31 cannot be one.
-const maxPid = 1<<31 - 1
-
-// epochAhead reports whether the digits s[:j], followed by a space, are an
-// epoch timestamp (strace --timestamps=unix,s) rather than a pid: a pid
-// column is followed by the call, not by another number.
-func (p *Parser) epochAhead(s string, j int) bool {
-	_, ok := parseUint(s[:j])
-	if !ok {
-		return false
-	}
-	rest := trimSpaceLeft(s[j:])
-	return rest != "" && !('0' <= rest[0] && rest[0] <= '9')
-}
-
-// isSyscallNumberTag recognises the -n tag "[ 257] " (padded decimal).
-func isSyscallNumberTag(s string) bool {
-	i := 1
-	for i < len(s) && s[i] == ' ' {
-		i++
-	}
-	j := i
-	for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-		j++
-	}
-	return j > i && j < len(s) && s[j] == ']'
-}
-
-// epochTime converts an epoch timestamp to RFC 3339 in the arena; "" when it
-// is out of range.
-func (p *Parser) epochTime(stamp string) string {
-	start := len(p.arena)
-	if cap(p.arena)-start < 40 {
-		p.arena = make([]byte, 0, arenaSize)
-		start = 0
-	}
-	b, ok := appendRFC3339(p.arena, stamp)
-	if !ok {
-		return ""
-	}
-	p.arena = b
-	return unsafe.String(&p.arena[start], len(b)-start)
-}
-
-// concat returns the strings joined, in the arena: it is how events made
-// of several lines get their text without an allocation per event.
-func (p *Parser) concat(parts ...string) string {
-	n := 0
-	for _, s := range parts {
-		n += len(s)
-	}
-	if n == 0 {
-		return ""
-	}
-	if cap(p.arena)-len(p.arena) < n {
-		size := arenaSize
-		if n > size/4 {
-			b := make([]byte, 0, n)
-			for _, s := range parts {
-				b = append(b, s...)
-			}
-			return unsafe.String(&b[0], n)
-		}
-		p.arena = make([]byte, 0, size)
-	}
-	start := len(p.arena)
-	for _, s := range parts {
-		p.arena = append(p.arena, s...)
-	}
-	return unsafe.String(&p.arena[start], n)
-}
-
 // parseBody parses what follows the prefix. understood is false when the
 // text is not strace's (the caller then tries the other known outputs).
 func (p *Parser) parseBody(dst []Event, line, s string, pre *prefix) ([]Event, bool) {
@@ -440,16 +255,11 @@ func (p *Parser) trackTask(pre *prefix) {
 // parseCall parses "name(args) = result", "name(args <unfinished ...>" and
 // a line cut by program output.
 func (p *Parser) parseCall(dst []Event, line, s string, pre *prefix) ([]Event, bool) {
-	i := 0
-	for i < len(s) && isWordByte(s[i]) {
-		i++
-	}
-	if i >= len(s) || s[i] != '(' {
+	i, end, how, splits, ok := p.scanCall(s)
+	if !ok {
 		return dst, false
 	}
 	name := s[:i]
-	end, how, splits := scanArgs(s, i+1, p.splits[:0])
-	p.splits = splits
 	switch how {
 	case argsClosed:
 		return p.emitCall(dst, pre, name, s[i+1:end], splits, i+1, s[end+1:], line)
@@ -470,44 +280,14 @@ func (p *Parser) parseCall(dst []Event, line, s string, pre *prefix) ([]Event, b
 	return dst, true
 }
 
-// emitCall appends the event of a complete call. args is the argument text,
-// splits the indexes of its top-level ", " relative to base, after the text
-// following the closing parenthesis.
+// emitCall appends the event of a complete call (see callEvent),
+// reporting a number out of range.
 func (p *Parser) emitCall(dst []Event, pre *prefix, name, args string, splits []int, base int, after, raw string) ([]Event, bool) {
-	after = trimSpaceRight(after)
-	after, ns, hasDur, durOK := cutDuration(after)
-	after = trimSpaceLeft(after)
-	if len(after) < 2 || after[0] != '=' || after[1] != ' ' {
-		return dst, false
+	dst, ok, problem := p.callEvent(dst, pre, name, args, splits, base, after, raw)
+	if problem != "" {
+		p.problem(problem, raw)
 	}
-	res, ok := parseResult(after[2:])
-	if !ok {
-		return dst, false
-	}
-	dst = append(dst, Event{})
-	ev := &dst[len(dst)-1]
-	ev.Kind = KindSyscall
-	p.fillPrefix(ev, pre)
-	ev.Syscall = name
-	ev.Args = p.splitArgs(args, splits, base)
-	if isWriteCall(name) && len(ev.Args) > 0 {
-		ev.Args[len(ev.Args)-1] = cutProgramOutput(ev.Args[len(ev.Args)-1])
-	}
-	ev.Ret, ev.Returned = res.ret, true
-	ev.Retval, ev.HasRetval = res.retval, res.okRetval
-	ev.Errno, ev.Errmsg, ev.Note = res.errno, res.errmsg, res.note
-	if hasDur && durOK {
-		ev.DurationNs, ev.HasDuration = ns, true
-	}
-	if p.opts.Raw {
-		ev.Raw = raw
-	}
-	if hasDur && !durOK {
-		p.problem("duration out of range", raw)
-	} else if !res.okRetval && isNumberLike(res.ret) && !fitsUint64(res.ret) {
-		p.problem("result out of range", raw)
-	}
-	return dst, true
+	return dst, ok
 }
 
 // fitsUint64 reports a result strace could have printed: an unsigned long
@@ -557,34 +337,6 @@ func isNumberLike(s string) bool {
 		s = s[1:]
 	}
 	return s != "" && '0' <= s[0] && s[0] <= '9'
-}
-
-func (p *Parser) fillPrefix(ev *Event, pre *prefix) {
-	ev.Pid, ev.Comm, ev.Time, ev.Rel = pre.pid, pre.comm, pre.time, pre.rel
-}
-
-// splitArgs cuts the argument text at the given separators into a slice of
-// the args arena.
-func (p *Parser) splitArgs(args string, splits []int, base int) []string {
-	if args == "" {
-		return []string{}[:0:0]
-	}
-	n := len(splits) + 1
-	if cap(p.args)-len(p.args) < n {
-		size := argsArena
-		if n > size {
-			size = n
-		}
-		p.args = make([]string, 0, size)
-	}
-	start := len(p.args)
-	from := 0
-	for _, at := range splits {
-		p.args = append(p.args, args[from:at-base])
-		from = at - base + 2
-	}
-	p.args = append(p.args, args[from:])
-	return p.args[start:len(p.args):len(p.args)]
 }
 
 // parseResumed parses "<... name resumed>rest", joining it with the call
@@ -746,85 +498,30 @@ func isPathByte(c byte) bool {
 	return isWordByte(c) || c == '/' || c == '.' || c == '-'
 }
 
-// parseSignal parses "--- SIGCHLD {si_signo=...} ---"; "--- stopped by
-// SIGSTOP ---" is understood but is no event.
-func (p *Parser) parseSignal(dst []Event, line, s string, pre *prefix) ([]Event, bool) {
-	if !strings.HasPrefix(s, "--- ") || !strings.HasSuffix(s, " ---") || len(s) < 9 {
-		return dst, false
-	}
-	body := s[4 : len(s)-4]
-	if strings.HasPrefix(body, "stopped by ") {
+// parseExit parses "+++ exited with N +++" and "+++ killed by SIG... [(core
+// dumped)] +++" (see endEvent); "+++ superseded by execve in pid N +++" moves
+// that thread's pending execve to this pid and is no event.
+func (p *Parser) parseExit(dst []Event, line, s string, pre *prefix) ([]Event, bool) {
+	const superseded = "+++ superseded by execve in pid "
+	if strings.HasPrefix(s, superseded) && strings.HasSuffix(s, " +++") {
+		from, ok := parseUint(s[len(superseded) : len(s)-len(" +++")])
+		if !ok {
+			return dst, false
+		}
+		if old := p.pending.moveExec(from, pre.pid); old != nil {
+			dst = p.emitUnreturned(dst, old)
+		}
 		return dst, true
 	}
-	k := strings.IndexByte(body, ' ')
-	name, info := body, ""
-	if k >= 0 {
-		name, info = body[:k], body[k+1:]
+	dst, ok, problem := p.endEvent(dst, line, s, pre)
+	if problem != "" {
+		p.problem(problem, line)
+		return dst, true
 	}
-	if !strings.HasPrefix(name, "SIG") {
-		return dst, false
+	if ok {
+		delete(p.live, pre.pid)
 	}
-	dst = append(dst, Event{Kind: KindSignal, Signal: name, Siginfo: info})
-	ev := &dst[len(dst)-1]
-	p.fillPrefix(ev, pre)
-	if p.opts.Raw {
-		ev.Raw = line
-	}
-	return dst, true
-}
-
-// parseExit parses "+++ exited with N +++" and "+++ killed by SIG... [(core
-// dumped)] +++"; "+++ superseded by execve in pid N +++" moves that thread's
-// pending execve to this pid and is no event.
-func (p *Parser) parseExit(dst []Event, line, s string, pre *prefix) ([]Event, bool) {
-	if !strings.HasPrefix(s, "+++ ") || !strings.HasSuffix(s, " +++") || len(s) < 9 {
-		return dst, false
-	}
-	body := s[4 : len(s)-4]
-	ev := Event{Kind: KindExit}
-	switch {
-	case strings.HasPrefix(body, "exited with "):
-		code := body[len("exited with "):]
-		neg := strings.HasPrefix(code, "-")
-		v, ok := parseUint(strings.TrimPrefix(code, "-"))
-		if !ok {
-			if allDigits(strings.TrimPrefix(code, "-")) {
-				p.problem("exit status out of range", line)
-				return dst, true
-			}
-			return dst, false
-		}
-		if neg {
-			v = -v
-		}
-		ev.ExitCode, ev.HasExitCode = v, true
-	case strings.HasPrefix(body, "killed by "):
-		sig := body[len("killed by "):]
-		if strings.HasSuffix(sig, " (core dumped)") {
-			sig = sig[:len(sig)-len(" (core dumped)")]
-			ev.CoreDumped = true
-		}
-		if !strings.HasPrefix(sig, "SIG") || strings.IndexByte(sig, ' ') >= 0 {
-			return dst, false
-		}
-		ev.Signal = sig
-	case strings.HasPrefix(body, "superseded by execve in pid "):
-		if from, ok := parseUint(body[len("superseded by execve in pid "):]); ok {
-			if old := p.pending.moveExec(from, pre.pid); old != nil {
-				dst = p.emitUnreturned(dst, old)
-			}
-			return dst, true
-		}
-		return dst, false
-	default:
-		return dst, false
-	}
-	p.fillPrefix(&ev, pre)
-	if p.opts.Raw {
-		ev.Raw = line
-	}
-	delete(p.live, pre.pid)
-	return append(dst, ev), true
+	return dst, ok
 }
 
 // isOtherOutput recognises lines strace (or a strace run) writes that are

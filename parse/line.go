@@ -1,0 +1,357 @@
+package parse
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// lineParser is what parsing one line needs of its own: the arenas that
+// back the strings and Args slices it makes, and scratch. Events point into
+// the arenas, which are never written over, so they stay valid. A Parser has
+// one for the lines it parses in order; each worker of a parallel Parser has
+// its own.
+type lineParser struct {
+	raw    bool     // keep the original line(s) in Event.Raw
+	arena  []byte   // backing store of synthesized strings
+	args   []string // backing store of Args slices
+	splits []int    // reused by scanArgs
+}
+
+// prefix holds what precedes the call on a line: pid column and timestamps.
+type prefix struct {
+	pid     int64
+	comm    string
+	time    string
+	rel     string
+	bracket bool // the pid came from "[pid N]"
+}
+
+// parsePrefix reads the pid column (1234, 1234<comm>, [pid 1234]), the
+// timestamps (-t, -tt, -ttt, -r, -t -r), the syscall number (-n) and the
+// instruction pointer (-i), and returns the rest of the line.
+func (lp *lineParser) parsePrefix(s string, pre *prefix) (string, bool) {
+	if strings.HasPrefix(s, "[pid ") {
+		i := 5
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+			j++
+		}
+		pid, ok := parseUint(s[i:j])
+		if !ok || j >= len(s) || s[j] != ']' || pid > maxPid {
+			return s, false
+		}
+		pre.pid, pre.bracket = pid, true
+		s = s[j+1:]
+		if s == "" || s[0] != ' ' {
+			return s, false
+		}
+		s = s[1:]
+	} else if len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+		j := 1
+		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+			j++
+		}
+		if j < len(s) && (s[j] == ' ' || s[j] == '<') && !(s[j] == ' ' && j >= 9 && j <= 11 && epochAhead(s, j)) {
+			pid, ok := parseUint(s[:j])
+			if !ok || pid > maxPid {
+				return s, false
+			}
+			pre.pid = pid
+			if s[j] == '<' {
+				e, _ := skipDecoration(s, j)
+				if e == j+1 {
+					return s, false
+				}
+				pre.comm = s[j+1 : e-1]
+				j = e
+				if j >= len(s) || s[j] != ' ' {
+					return s, false
+				}
+			}
+			s = s[j:]
+			for len(s) > 0 && s[0] == ' ' {
+				s = s[1:]
+			}
+		}
+	}
+	// Timestamps. -r pads its seconds with spaces.
+	t := trimSpaceLeft(s)
+	if len(t) > 0 && '0' <= t[0] && t[0] <= '9' {
+		j := 0
+		colon := false
+		for j < len(t) && ('0' <= t[j] && t[j] <= '9' || t[j] == ':' || t[j] == '.') {
+			colon = colon || t[j] == ':'
+			j++
+		}
+		if j >= len(t) || t[j] != ' ' {
+			return s, false
+		}
+		stamp := t[:j]
+		intLen := j
+		if k := strings.IndexByte(stamp, '.'); k >= 0 {
+			intLen = k
+		}
+		switch {
+		case colon:
+			pre.time = stamp
+		case intLen >= 9:
+			pre.time = lp.epochTime(stamp)
+			if pre.time == "" {
+				return s, false
+			}
+		default: // -r: "0.000284", or whole seconds with --relative-timestamps=s
+			pre.rel = stamp
+		}
+		s = t[j+1:]
+		// -t with -r: "13:39:10.488293 (+     0.000000) "
+		if strings.HasPrefix(s, "(+") {
+			k := strings.IndexByte(s, ')')
+			if k < 0 {
+				return s, false
+			}
+			pre.rel = strings.TrimSpace(s[2:k])
+			s = trimSpaceLeft(s[k+1:])
+		}
+	}
+	// -n "[ 257] " and -i "[00007f...] " or "[????????????????] ".
+	for len(s) > 1 && s[0] == '[' && s[1] != ' ' || strings.HasPrefix(s, "[ ") && isSyscallNumberTag(s) {
+		k := strings.IndexByte(s, ']')
+		if k < 0 || k+1 >= len(s) || s[k+1] != ' ' || strings.IndexByte(s[:k], ' ') >= 0 && !isSyscallNumberTag(s) {
+			break
+		}
+		s = s[k+2:]
+	}
+	return s, true
+}
+
+// maxPid bounds the pid column: Linux pids are below 2^22; anything
+// beyond 2^31 cannot be one.
+const maxPid = 1<<31 - 1
+
+// epochAhead reports whether the digits s[:j], followed by a space, are an
+// epoch timestamp (strace --timestamps=unix,s) rather than a pid: a pid
+// column is followed by the call, not by another number.
+func epochAhead(s string, j int) bool {
+	_, ok := parseUint(s[:j])
+	if !ok {
+		return false
+	}
+	rest := trimSpaceLeft(s[j:])
+	return rest != "" && !('0' <= rest[0] && rest[0] <= '9')
+}
+
+// isSyscallNumberTag recognises the -n tag "[ 257] " (padded decimal).
+func isSyscallNumberTag(s string) bool {
+	i := 1
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	j := i
+	for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+		j++
+	}
+	return j > i && j < len(s) && s[j] == ']'
+}
+
+// epochTime converts an epoch timestamp to RFC 3339 in the arena; "" when it
+// is out of range.
+func (lp *lineParser) epochTime(stamp string) string {
+	start := len(lp.arena)
+	if cap(lp.arena)-start < 40 {
+		lp.arena = make([]byte, 0, arenaSize)
+		start = 0
+	}
+	b, ok := appendRFC3339(lp.arena, stamp)
+	if !ok {
+		return ""
+	}
+	lp.arena = b
+	return unsafe.String(&lp.arena[start], len(b)-start)
+}
+
+// concat returns the strings joined, in the arena: it is how events made
+// of several lines get their text without an allocation per event.
+func (lp *lineParser) concat(parts ...string) string {
+	n := 0
+	for _, s := range parts {
+		n += len(s)
+	}
+	if n == 0 {
+		return ""
+	}
+	if cap(lp.arena)-len(lp.arena) < n {
+		size := arenaSize
+		if n > size/4 {
+			b := make([]byte, 0, n)
+			for _, s := range parts {
+				b = append(b, s...)
+			}
+			return unsafe.String(&b[0], n)
+		}
+		lp.arena = make([]byte, 0, size)
+	}
+	start := len(lp.arena)
+	for _, s := range parts {
+		lp.arena = append(lp.arena, s...)
+	}
+	return unsafe.String(&lp.arena[start], n)
+}
+
+// callEvent appends the event of a complete call. args is the argument
+// text, splits the indexes of its top-level ", " relative to base, after the
+// text following the closing parenthesis. ok is false when after is not a
+// result; problem names a number out of range, which leaves its field
+// unset.
+func (lp *lineParser) callEvent(dst []Event, pre *prefix, name, args string, splits []int, base int, after, raw string) (out []Event, ok bool, problem string) {
+	after = trimSpaceRight(after)
+	after, ns, hasDur, durOK := cutDuration(after)
+	after = trimSpaceLeft(after)
+	if len(after) < 2 || after[0] != '=' || after[1] != ' ' {
+		return dst, false, ""
+	}
+	res, ok := parseResult(after[2:])
+	if !ok {
+		return dst, false, ""
+	}
+	dst = append(dst, Event{})
+	ev := &dst[len(dst)-1]
+	ev.Kind = KindSyscall
+	pre.fill(ev)
+	ev.Syscall = name
+	ev.Args = lp.splitArgs(args, splits, base)
+	if isWriteCall(name) && len(ev.Args) > 0 {
+		ev.Args[len(ev.Args)-1] = cutProgramOutput(ev.Args[len(ev.Args)-1])
+	}
+	ev.Ret, ev.Returned = res.ret, true
+	ev.Retval, ev.HasRetval = res.retval, res.okRetval
+	ev.Errno, ev.Errmsg, ev.Note = res.errno, res.errmsg, res.note
+	if hasDur && durOK {
+		ev.DurationNs, ev.HasDuration = ns, true
+	}
+	if lp.raw {
+		ev.Raw = raw
+	}
+	if hasDur && !durOK {
+		problem = "duration out of range"
+	} else if !res.okRetval && isNumberLike(res.ret) && !fitsUint64(res.ret) {
+		problem = "result out of range"
+	}
+	return dst, true, problem
+}
+
+// fill copies the prefix into an event.
+func (pre *prefix) fill(ev *Event) {
+	ev.Pid, ev.Comm, ev.Time, ev.Rel = pre.pid, pre.comm, pre.time, pre.rel
+}
+
+// splitArgs cuts the argument text at the given separators into a slice of
+// the args arena.
+func (lp *lineParser) splitArgs(args string, splits []int, base int) []string {
+	if args == "" {
+		return []string{}[:0:0]
+	}
+	n := len(splits) + 1
+	if cap(lp.args)-len(lp.args) < n {
+		size := argsArena
+		if n > size {
+			size = n
+		}
+		lp.args = make([]string, 0, size)
+	}
+	start := len(lp.args)
+	from := 0
+	for _, at := range splits {
+		lp.args = append(lp.args, args[from:at-base])
+		from = at - base + 2
+	}
+	lp.args = append(lp.args, args[from:])
+	return lp.args[start:len(lp.args):len(lp.args)]
+}
+
+// parseSignal parses "--- SIGCHLD {si_signo=...} ---"; "--- stopped by
+// SIGSTOP ---" is understood but is no event.
+func (lp *lineParser) parseSignal(dst []Event, line, s string, pre *prefix) ([]Event, bool) {
+	if !strings.HasPrefix(s, "--- ") || !strings.HasSuffix(s, " ---") || len(s) < 9 {
+		return dst, false
+	}
+	body := s[4 : len(s)-4]
+	if strings.HasPrefix(body, "stopped by ") {
+		return dst, true
+	}
+	k := strings.IndexByte(body, ' ')
+	name, info := body, ""
+	if k >= 0 {
+		name, info = body[:k], body[k+1:]
+	}
+	if !strings.HasPrefix(name, "SIG") {
+		return dst, false
+	}
+	dst = append(dst, Event{Kind: KindSignal, Signal: name, Siginfo: info})
+	ev := &dst[len(dst)-1]
+	pre.fill(ev)
+	if lp.raw {
+		ev.Raw = line
+	}
+	return dst, true
+}
+
+// endEvent appends the event of "+++ exited with N +++" or "+++ killed by
+// SIG... [(core dumped)] +++". ok is false for other text; problem names an
+// exit status out of range, for which there is no event.
+func (lp *lineParser) endEvent(dst []Event, line, s string, pre *prefix) (out []Event, ok bool, problem string) {
+	if !strings.HasPrefix(s, "+++ ") || !strings.HasSuffix(s, " +++") || len(s) < 9 {
+		return dst, false, ""
+	}
+	body := s[4 : len(s)-4]
+	ev := Event{Kind: KindExit}
+	switch {
+	case strings.HasPrefix(body, "exited with "):
+		code := body[len("exited with "):]
+		neg := strings.HasPrefix(code, "-")
+		v, ok := parseUint(strings.TrimPrefix(code, "-"))
+		if !ok {
+			if allDigits(strings.TrimPrefix(code, "-")) {
+				return dst, false, "exit status out of range"
+			}
+			return dst, false, ""
+		}
+		if neg {
+			v = -v
+		}
+		ev.ExitCode, ev.HasExitCode = v, true
+	case strings.HasPrefix(body, "killed by "):
+		sig := body[len("killed by "):]
+		if strings.HasSuffix(sig, " (core dumped)") {
+			sig = sig[:len(sig)-len(" (core dumped)")]
+			ev.CoreDumped = true
+		}
+		if !strings.HasPrefix(sig, "SIG") || strings.IndexByte(sig, ' ') >= 0 {
+			return dst, false, ""
+		}
+		ev.Signal = sig
+	default:
+		return dst, false, ""
+	}
+	pre.fill(&ev)
+	if lp.raw {
+		ev.Raw = line
+	}
+	return append(dst, ev), true, ""
+}
+
+// scanCall finds the parts of "name(args...": i is the index of the '(',
+// and scanArgs says how the argument list ends (splits as it returns them).
+// ok is false when s does not start with a name and '('.
+func (lp *lineParser) scanCall(s string) (i, end int, how argsEnd, splits []int, ok bool) {
+	for i < len(s) && isWordByte(s[i]) {
+		i++
+	}
+	if i >= len(s) || s[i] != '(' {
+		return 0, 0, 0, nil, false
+	}
+	end, how, lp.splits = scanArgs(s, i+1, lp.splits[:0])
+	return i, end, how, lp.splits, true
+}
