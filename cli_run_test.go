@@ -19,7 +19,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -657,25 +656,14 @@ func TestRunOnTerminal(t *testing.T) {
 }
 
 // screen collects what a terminal shows, for tests to wait on.
-type screen struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *screen) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
+type screen struct{ syncBuffer }
 
 // waitFor waits until the screen shows text after offset from and returns
 // the offset after it.
 func (s *screen) waitFor(t *testing.T, from int, text string) int {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		s.mu.Lock()
-		shown := s.buf.String()
-		s.mu.Unlock()
+		shown := string(s.Bytes())
 		if i := strings.Index(shown[from:], text); i >= 0 {
 			return from + i + len(text)
 		}

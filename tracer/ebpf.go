@@ -365,15 +365,7 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 		// gives it back when it ends.
 		cmd.SysProcAttr.Foreground, cmd.SysProcAttr.Ctty = true, tty
 	}
-	if b.opts.Stdin != nil {
-		cmd.Stdin = b.opts.Stdin
-	}
-	if b.opts.Stdout != nil {
-		cmd.Stdout = b.opts.Stdout
-	}
-	if b.opts.Stderr != nil {
-		cmd.Stderr = b.opts.Stderr
-	}
+	b.opts.giveStdio(cmd)
 	r, err := newRingReader(b)
 	if err != nil {
 		return 0, err

@@ -186,15 +186,7 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 	} else {
 		// The program inherits strace's stdio, so strace's own messages
 		// share the program's stderr: strace cannot separate them.
-		if b.opts.Stdin != nil {
-			cmd.Stdin = b.opts.Stdin
-		}
-		if b.opts.Stdout != nil {
-			cmd.Stdout = b.opts.Stdout
-		}
-		if b.opts.Stderr != nil {
-			cmd.Stderr = b.opts.Stderr
-		}
+		b.opts.giveStdio(cmd)
 		// A program reading our terminal must be in its foreground group
 		// (see terminal.go).
 		if fd, ok := foregroundTerminal(b.opts.Stdin); ok {

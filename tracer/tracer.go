@@ -47,6 +47,20 @@ type Options struct {
 	Stdin, Stdout, Stderr *os.File
 }
 
+// giveStdio connects cmd to the stdin, stdout and stderr that the options
+// give the traced command (nil ones are left as exec.Cmd's default).
+func (o *Options) giveStdio(cmd *exec.Cmd) {
+	if o.Stdin != nil {
+		cmd.Stdin = o.Stdin
+	}
+	if o.Stdout != nil {
+		cmd.Stdout = o.Stdout
+	}
+	if o.Stderr != nil {
+		cmd.Stderr = o.Stderr
+	}
+}
+
 // diag returns where diagnostics go.
 func (o *Options) diag() io.Writer {
 	if o.Diag != nil {
