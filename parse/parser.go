@@ -390,7 +390,7 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 		}
 		return dst, ok
 	case argsUnfinished, argsDetached:
-		c := &pendingCall{pid: pre.pid, name: name, args: strings.Clone(args[:end]), time: pre.time, rel: pre.rel, comm: pre.comm, raw: rawText, line: p.line}
+		c := p.newPending(pre, name, args[:end], rawText)
 		if how == argsUnfinished {
 			// resumed and interrupted again: it waits for another resumed line
 			return p.addPending(dst, c), true

@@ -627,3 +627,19 @@ func TestStreamingBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRawUnlessAsked: a call resumed and then detached keeps no raw
+// text unless Options.Raw asks for it, like every other event.
+func TestNoRawUnlessAsked(t *testing.T) {
+	in := "5  wait4(-1,  <unfinished ...>\n5  <... wait4 resumed> <detached ...>\n"
+	for _, raw := range []bool{false, true} {
+		p := NewParser(strings.NewReader(in), Options{Raw: raw})
+		ev, err := p.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (ev.Raw != "") != raw {
+			t.Errorf("Options.Raw %v: event Raw %q", raw, ev.Raw)
+		}
+	}
+}

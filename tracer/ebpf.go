@@ -47,9 +47,6 @@ const (
 	// pollInterval is how long the reader sleeps when it was not woken:
 	// the longest a quiet trace waits before its events are delivered.
 	pollInterval = 20 * time.Millisecond
-	// stopGrace is how long a cancelled run waits after passing the
-	// signal on before it kills the command's process group.
-	stopGrace = 2 * time.Second
 )
 
 // Flags of struct record and struct task_state in ebpf.c.

@@ -35,10 +35,6 @@ var errStraceMissing = errors.New("strace not found in PATH — install it with:
 const (
 	// tracePipeBytes is the size asked for the trace pipe.
 	tracePipeBytes = 1 << 20
-	// defaultStopGrace is how long traced processes get to exit after the
-	// signal that stops them before they are killed (run), or strace gets
-	// to detach (attach).
-	defaultStopGrace = 2 * time.Second
 	// keptStraceLines bounds the strace messages kept to explain a failure.
 	keptStraceLines = 20
 )
@@ -55,7 +51,7 @@ func newStrace(opts Options) (Backend, error) {
 	if err != nil {
 		return nil, errStraceMissing
 	}
-	return &straceBackend{path: path, opts: opts, grace: defaultStopGrace}, nil
+	return &straceBackend{path: path, opts: opts, grace: stopGrace}, nil
 }
 
 // Name returns "strace".

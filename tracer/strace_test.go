@@ -246,7 +246,7 @@ func TestRunReportsUnparsedLines(t *testing.T) {
 	for _, strict := range []bool{false, true} {
 		t.Run("strict="+strconv.FormatBool(strict), func(t *testing.T) {
 			var diag bytes.Buffer
-			b := &straceBackend{path: fake, opts: Options{Strict: strict, Diag: &diag}, grace: defaultStopGrace}
+			b := &straceBackend{path: fake, opts: Options{Strict: strict, Diag: &diag}, grace: stopGrace}
 			status, events, err := runTraced(t, b, []string{"true"}, nil, nil)
 			if status != 0 || len(events) != 2 {
 				t.Errorf("status %d and %d events, want 0 and 2", status, len(events))

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"sort"
 	"syscall"
+	"time"
 
 	"github.com/stracectl/stracectl/emit"
 )
@@ -140,6 +141,11 @@ func New(name string, opts Options) (Backend, error) {
 	}
 	return nil, fmt.Errorf("no backend can trace here: %w", errors.Join(reasons...))
 }
+
+// stopGrace is how long, after Ctrl-C, the traced processes get to exit on
+// the signal passed on to them before they are killed (run), or strace gets
+// to detach (attach). Both backends give the same.
+const stopGrace = 2 * time.Second
 
 // errNoCommand is run's error when no command follows the flags.
 var errNoCommand = errors.New("no command to trace — give it after --: stracectl run -- CMD [ARGS...]")
