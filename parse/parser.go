@@ -503,7 +503,7 @@ func isPathByte(c byte) bool {
 // that thread's pending execve to this pid and is no event.
 func (p *Parser) parseExit(dst []Event, line, s string, pre *prefix) ([]Event, bool) {
 	const superseded = "+++ superseded by execve in pid "
-	if strings.HasPrefix(s, superseded) && strings.HasSuffix(s, " +++") {
+	if len(s) >= len(superseded)+len(" +++") && strings.HasPrefix(s, superseded) && strings.HasSuffix(s, " +++") {
 		from, ok := parseUint(s[len(superseded) : len(s)-len(" +++")])
 		if !ok {
 			return dst, false

@@ -279,6 +279,9 @@ func TestNotEvents(t *testing.T) {
 		{lines: []string{``, `   	  `}},
 		{lines: []string{`hello world`}, problems: 1},
 		{lines: []string{`result = 42`}, problems: 1},
+		// no pid after "in pid": it once sliced past the line's end (a panic)
+		{lines: []string{`1234  +++ superseded by execve in pid +++`}, problems: 1},
+		{lines: []string{`+++ superseded by execve in pid +++`}, problems: 1},
 	})
 }
 
