@@ -103,6 +103,11 @@ struct capture_spec {
 #define RECORD_RETURNED 1 // the call returned: ret and duration_ns are set
 #define RECORD_EXIT 2     // not a call: the task ended, ret is its wait status
 #define RECORD_SIGNAL 4   // not a call: a signal was delivered, ret is its number
+#define RECORD_UNTRACED 8 // not a call: the task left the trace, ret says why (UNTRACED_*)
+
+// Why a task left the trace (ret of a RECORD_UNTRACED record).
+#define UNTRACED_EXEC 1  // it executed a setuid/setgid or file-capability program
+#define UNTRACED_CREDS 2 // a call changed its credentials
 
 // Capture flags.
 #define CAPTURED 1  // this slot holds a string (possibly empty)
@@ -161,6 +166,17 @@ volatile const __u8 filter_syscalls = 0; // trace only `wanted` numbers
 volatile const __u8 failed_only = 0;     // keep only calls that failed
 volatile const __u64 wakeup_bytes = 1;   // wake the reader at this much data
 volatile const __u8 wanted[MAX_SYSCALLS] = {};
+// The rule of ptrace (PTRACE_MODE_ATTACH_REALCREDS), which strace obeys: a
+// tracer without CAP_SYS_PTRACE (any_creds) traces only tasks whose real,
+// effective and saved ids all equal its real uid and gid and whose
+// permitted capabilities are a subset of its own (tracer_caps).
+volatile const __u8 any_creds = 0;
+volatile const __u32 tracer_uid = 0;
+volatile const __u32 tracer_gid = 0;
+volatile const __u64 tracer_caps = 0;
+// cred_calls marks, by syscall number, the calls that can change a task's
+// credentials (setuid, setresgid, capset...): they are checked at exit.
+volatile const __u8 cred_calls[MAX_SYSCALLS] = {};
 // capture_specs says, by syscall number, which strings to read at entry.
 volatile const struct capture_spec capture_specs[MAX_SYSCALLS] = {};
 
@@ -432,6 +448,65 @@ static __always_inline void on_task_exit(struct task_state *st, int exit_code)
 	emit_event(st, RECORD_EXIT, exit_code);
 }
 
+// may_trace says whether the tracer could ptrace task, by the rule above;
+// its objective credentials (real_cred) are what ptrace compares.
+static __always_inline bool may_trace(struct task_struct *task)
+{
+	if (any_creds)
+		return true;
+	const struct cred *c = BPF_CORE_READ(task, real_cred);
+	if (!c)
+		return false;
+	if (BPF_CORE_READ(c, uid.val) != tracer_uid || BPF_CORE_READ(c, euid.val) != tracer_uid ||
+	    BPF_CORE_READ(c, suid.val) != tracer_uid || BPF_CORE_READ(c, gid.val) != tracer_gid ||
+	    BPF_CORE_READ(c, egid.val) != tracer_gid || BPF_CORE_READ(c, sgid.val) != tracer_gid)
+		return false;
+	// kernel_cap_t is a __u64 (Linux 6.3+) or two __u32, low word first:
+	// the same eight bytes on a little-endian machine either way.
+	__u64 caps = 0;
+	bpf_probe_read_kernel(&caps, sizeof(caps), &c->cap_permitted);
+	return (caps & ~tracer_caps) == 0;
+}
+
+// untrace ends the tracing of the task (why is UNTRACED_*): user space is
+// told, the task leaves the live count, and its storage goes, so that
+// neither its calls nor its future children are traced.
+static __always_inline void untrace(struct task_struct *task, struct task_state *st, long why)
+{
+	if (!(st->flags & TASK_PRE_EXEC))
+		__sync_fetch_and_add(&live_tasks, -1);
+	emit_event(st, RECORD_UNTRACED, why);
+	bpf_task_storage_delete(&tasks, task);
+}
+
+// check_exec untraces a task that has just executed a program the tracer
+// could not ptrace (setuid, setgid, file capabilities). Its execve, which
+// has succeeded, is written first.
+static __always_inline void check_exec(struct task_struct *task, struct task_state *st)
+{
+	if (may_trace(task))
+		return;
+	if (st->flags & TASK_IN_CALL) {
+		st->flags &= ~TASK_IN_CALL;
+		if (!failed_only) {
+			st->rec.ret = 0;
+			st->rec.duration_ns = bpf_ktime_get_ns() - st->rec.time_ns;
+			st->rec.flags = RECORD_RETURNED;
+			fill_task(st);
+			emit(st);
+		}
+	}
+	untrace(task, st, UNTRACED_EXEC);
+}
+
+// check_creds untraces a task whose call nr may have given it credentials
+// the tracer could not ptrace; the call itself has been written.
+static __always_inline void check_creds(struct task_struct *task, struct task_state *st, __u32 nr)
+{
+	if (nr < MAX_SYSCALLS && cred_calls[nr & (MAX_SYSCALLS - 1)] && !may_trace(task))
+		untrace(task, st, UNTRACED_CREDS);
+}
+
 // --- tp_btf: trusted task pointers, registers read directly. ---
 
 SEC("tp_btf/sys_enter")
@@ -451,8 +526,11 @@ int BPF_PROG(exit_btf, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
-	if (st)
-		on_exit(st, ret, task->pending.signal.sig[0]);
+	if (!st)
+		return 0;
+	__u32 nr = st->rec.nr;
+	on_exit(st, ret, task->pending.signal.sig[0]);
+	check_creds(task, st, nr);
 	return 0;
 }
 
@@ -488,6 +566,7 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 			st->rec.data_len = o + n - 1;
 		}
 	}
+	check_exec(bpf_get_current_task_btf(), st);
 	return 0;
 }
 
@@ -569,9 +648,12 @@ static __always_inline void note_task_exit(void)
 
 static __always_inline void note_exec(void)
 {
-	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
-	if (st)
-		exec_done(st);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
+	if (!st)
+		return;
+	exec_done(st);
+	check_exec(task, st);
 }
 
 SEC("raw_tp/sys_enter")
@@ -591,8 +673,11 @@ int BPF_PROG(exit_raw, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
-	if (st)
-		on_exit(st, ret, BPF_CORE_READ(task, pending.signal.sig[0]));
+	if (!st)
+		return 0;
+	__u32 nr = st->rec.nr;
+	on_exit(st, ret, BPF_CORE_READ(task, pending.signal.sig[0]));
+	check_creds(task, st, nr);
 	return 0;
 }
 
@@ -643,8 +728,11 @@ int exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
-	if (st)
-		on_exit(st, ctx->ret, BPF_CORE_READ(task, pending.signal.sig[0]));
+	if (!st)
+		return 0;
+	__u32 nr = st->rec.nr;
+	on_exit(st, ctx->ret, BPF_CORE_READ(task, pending.signal.sig[0]));
+	check_creds(task, st, nr);
 	return 0;
 }
 

@@ -54,6 +54,10 @@ const (
 	recordReturned = 1
 	recordExit     = 2
 	recordSignal   = 4
+	recordUntraced = 8
+
+	untracedExec  = 1
+	untracedCreds = 2
 
 	captureCaptured  = 1
 	captureTruncated = 2
@@ -172,12 +176,11 @@ func newEBPF(opts Options) (Backend, error) {
 // checkEBPFPrivileges says what is missing when this process may not load
 // tracing programs: CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN.
 func checkEBPFPrivileges() error {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("cannot read this process's capabilities: %w", err)
+	_, effective, err := capabilities()
+	if err != nil {
+		return err
 	}
-	has := func(c int) bool { return data[c/32].Effective&(1<<(c%32)) != 0 }
+	has := func(c int) bool { return effective&(1<<c) != 0 }
 	if has(unix.CAP_SYS_ADMIN) || has(unix.CAP_BPF) && has(unix.CAP_PERFMON) {
 		return nil
 	}
@@ -221,7 +224,16 @@ func configure(spec *ebpf.CollectionSpec, opts *Options) error {
 	}
 	size := ringSize(opts.BufferSize)
 	spec.Maps["events"].MaxEntries = uint32(size)
+	rule, err := ptraceRule()
+	if err != nil {
+		return err
+	}
 	return errors.Join(
+		set("any_creds", boolByte(rule.anyCreds)),
+		set("tracer_uid", rule.uid),
+		set("tracer_gid", rule.gid),
+		set("tracer_caps", rule.caps),
+		set("cred_calls", credCalls()),
 		set("execve_nr", uint32(unix.SYS_EXECVE)),
 		set("execveat_nr", uint32(unix.SYS_EXECVEAT)),
 		set("exit_nr", uint32(unix.SYS_EXIT)),
@@ -232,6 +244,20 @@ func configure(spec *ebpf.CollectionSpec, opts *Options) error {
 		set("wanted", wanted),
 		set("capture_specs", specs),
 	)
+}
+
+// credCalls marks the syscalls that can change a task's credentials: the
+// programs check, at their exit, that the task may still be traced.
+func credCalls() [maxSyscalls]uint8 {
+	var calls [maxSyscalls]uint8
+	for _, nr := range []int{
+		unix.SYS_SETUID, unix.SYS_SETGID, unix.SYS_SETREUID, unix.SYS_SETREGID,
+		unix.SYS_SETRESUID, unix.SYS_SETRESGID, unix.SYS_SETFSUID, unix.SYS_SETFSGID,
+		unix.SYS_CAPSET,
+	} {
+		calls[nr] = 1
+	}
+	return calls
 }
 
 // boolByte is b as ebpf.c's __u8 flags hold it.
@@ -483,8 +509,8 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out *emit.Stream) 
 	}
 	defer r.close()
 	for _, pid := range pids {
-		if pid == os.Getpid() {
-			return errors.New("stracectl cannot trace itself")
+		if err := checkAttachable(pid); err != nil {
+			return err
 		}
 		if err := b.seedThreads(pid); err != nil {
 			return fmt.Errorf("cannot attach to %d: %w", pid, err)
@@ -593,7 +619,7 @@ func newRingReader(b *ebpfBackend) (*ringReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the ring buffer: %w", err)
 	}
-	return &ringReader{rd: rd, fill: newEventFiller(b.opts.StringLimit), batch: make([]parse.Event, 0, batchSize)}, nil
+	return &ringReader{rd: rd, fill: newEventFiller(b.opts.StringLimit, b.opts.diag()), batch: make([]parse.Event, 0, batchSize)}, nil
 }
 
 func (r *ringReader) close() { r.rd.Close() }

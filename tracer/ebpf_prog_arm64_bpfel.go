@@ -70,7 +70,9 @@ const (
 	ebpfProgProgSignalBtf     = "signal_btf"
 	ebpfProgProgSignalRaw     = "signal_raw"
 	ebpfProgProgSignalTp      = "signal_tp"
+	ebpfProgVarAnyCreds       = "any_creds"
 	ebpfProgVarCaptureSpecs   = "capture_specs"
+	ebpfProgVarCredCalls      = "cred_calls"
 	ebpfProgVarExecveNr       = "execve_nr"
 	ebpfProgVarExecveatNr     = "execveat_nr"
 	ebpfProgVarExitGroupNr    = "exit_group_nr"
@@ -79,6 +81,9 @@ const (
 	ebpfProgVarFilterSyscalls = "filter_syscalls"
 	ebpfProgVarForkSeedTid    = "fork_seed_tid"
 	ebpfProgVarLiveTasks      = "live_tasks"
+	ebpfProgVarTracerCaps     = "tracer_caps"
+	ebpfProgVarTracerGid      = "tracer_gid"
+	ebpfProgVarTracerUid      = "tracer_uid"
 	ebpfProgVarWakeupBytes    = "wakeup_bytes"
 	ebpfProgVarWanted         = "wanted"
 )
@@ -159,7 +164,9 @@ type ebpfProgMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ebpfProgVariableSpecs struct {
+	AnyCreds       *ebpf.VariableSpec `ebpf:"any_creds"`
 	CaptureSpecs   *ebpf.VariableSpec `ebpf:"capture_specs"`
+	CredCalls      *ebpf.VariableSpec `ebpf:"cred_calls"`
 	ExecveNr       *ebpf.VariableSpec `ebpf:"execve_nr"`
 	ExecveatNr     *ebpf.VariableSpec `ebpf:"execveat_nr"`
 	ExitGroupNr    *ebpf.VariableSpec `ebpf:"exit_group_nr"`
@@ -168,6 +175,9 @@ type ebpfProgVariableSpecs struct {
 	FilterSyscalls *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid    *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	LiveTasks      *ebpf.VariableSpec `ebpf:"live_tasks"`
+	TracerCaps     *ebpf.VariableSpec `ebpf:"tracer_caps"`
+	TracerGid      *ebpf.VariableSpec `ebpf:"tracer_gid"`
+	TracerUid      *ebpf.VariableSpec `ebpf:"tracer_uid"`
 	WakeupBytes    *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 	Wanted         *ebpf.VariableSpec `ebpf:"wanted"`
 }
@@ -211,7 +221,9 @@ func (m *ebpfProgMaps) Close() error {
 //
 // It can be passed to loadEbpfProgObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ebpfProgVariables struct {
+	AnyCreds       *ebpf.Variable `ebpf:"any_creds"`
 	CaptureSpecs   *ebpf.Variable `ebpf:"capture_specs"`
+	CredCalls      *ebpf.Variable `ebpf:"cred_calls"`
 	ExecveNr       *ebpf.Variable `ebpf:"execve_nr"`
 	ExecveatNr     *ebpf.Variable `ebpf:"execveat_nr"`
 	ExitGroupNr    *ebpf.Variable `ebpf:"exit_group_nr"`
@@ -220,6 +232,9 @@ type ebpfProgVariables struct {
 	FilterSyscalls *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid    *ebpf.Variable `ebpf:"fork_seed_tid"`
 	LiveTasks      *ebpf.Variable `ebpf:"live_tasks"`
+	TracerCaps     *ebpf.Variable `ebpf:"tracer_caps"`
+	TracerGid      *ebpf.Variable `ebpf:"tracer_gid"`
+	TracerUid      *ebpf.Variable `ebpf:"tracer_uid"`
 	WakeupBytes    *ebpf.Variable `ebpf:"wakeup_bytes"`
 	Wanted         *ebpf.Variable `ebpf:"wanted"`
 }

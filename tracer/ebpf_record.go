@@ -3,6 +3,8 @@
 package tracer
 
 import (
+	"fmt"
+	"io"
 	"syscall"
 	"time"
 	"unsafe"
@@ -38,12 +40,16 @@ type eventFiller struct {
 
 	// comms interns command names: few distinct ones, many events.
 	comms map[[16]int8]string
+
+	// diag receives the notices of tasks that left the trace.
+	diag io.Writer
 }
 
 // newEventFiller returns a filler whose decoder cuts strings at
 // stringLimit (strace -s).
-func newEventFiller(stringLimit int) *eventFiller {
+func newEventFiller(stringLimit int, diag io.Writer) *eventFiller {
 	return &eventFiller{
+		diag:       diag,
 		dec:        newDecoder(stringLimit),
 		monoToWall: monotonicToWall(),
 		second:     -1,
@@ -80,6 +86,9 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	case rec.Flags&recordExit != 0:
 		f.exit(ev, rec)
 		return true
+	case rec.Flags&recordUntraced != 0:
+		f.untraced(rec)
+		return false
 	case rec.Flags&recordSignal != 0:
 		f.task(ev, parse.KindSignal, rec)
 		ev.Signal = unix.SignalName(syscall.Signal(rec.Ret))
@@ -112,6 +121,16 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	}
 	f.dec.decode(ev, c)
 	return true
+}
+
+// untraced says on stderr that a task left the trace because the tracer
+// could no longer ptrace it, as strace (ptrace) would not have traced it.
+func (f *eventFiller) untraced(rec *ebpfProgRecord) {
+	what := "executed a setuid, setgid or file-capability program"
+	if rec.Ret == untracedCreds {
+		what = "changed its credentials"
+	}
+	fmt.Fprintf(f.diag, "stracectl: pid %d (%s) %s that this user could not ptrace; it and its new children are no longer traced\n", rec.Tid, f.comm(&rec.Comm), what)
 }
 
 // task starts ev anew with what every kind of event has: when, and which

@@ -4,6 +4,7 @@ package tracer
 
 import (
 	"context"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -176,7 +177,7 @@ func record(nr uint32, ret int64, returned bool, args [6]uint64, strs ...string)
 }
 
 func TestEventFromRecord(t *testing.T) {
-	f := newEventFiller(32)
+	f := newEventFiller(32, io.Discard)
 	atFdcwd := uint64(0xffffffffffffff9c) // AT_FDCWD, -100
 	for _, tc := range []struct {
 		name string
@@ -232,7 +233,7 @@ func TestEventFromRecord(t *testing.T) {
 }
 
 func TestTaskEventFromRecord(t *testing.T) {
-	f := newEventFiller(32)
+	f := newEventFiller(32, io.Discard)
 	for _, tc := range []struct {
 		line  string
 		flags uint32
@@ -272,7 +273,7 @@ func BenchmarkEventToJSON(b *testing.B) {
 		{"openat", record(unix.SYS_OPENAT, 3, true, [6]uint64{0xffffffffffffff9c, 0x1000, 0x80000}, "/usr/lib/x86_64-linux-gnu/libc.so.6")},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			f := newEventFiller(32)
+			f := newEventFiller(32, io.Discard)
 			batch := make([]parse.Event, 1024)
 			var out []byte
 			b.ReportAllocs()

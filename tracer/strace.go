@@ -108,6 +108,9 @@ func (b *straceBackend) Attach(ctx context.Context, pids []int, out *emit.Stream
 		if err := checkAttachable(pid); err != nil {
 			return err
 		}
+		if tracerOf(pid) != 0 {
+			return permissionError(pid) // ptrace allows one tracer
+		}
 		target = append(target, "-p", strconv.Itoa(pid))
 	}
 	res, err := b.trace(ctx, true, target, out)
@@ -465,57 +468,4 @@ func attachError(line string) error {
 	default:
 		return fmt.Errorf("cannot attach to process %d: %s", pid, reason)
 	}
-}
-
-func noSuchProcess(pid int) error { return fmt.Errorf("no such process: %d", pid) }
-
-// ptraceScopeFile holds the Yama LSM's ptrace policy, when Yama is enabled.
-const ptraceScopeFile = "/proc/sys/kernel/yama/ptrace_scope"
-
-// permissionError explains why ptrace refused to attach to pid.
-func permissionError(pid int) error {
-	if tracer := tracerOf(pid); tracer != 0 {
-		return fmt.Errorf("cannot attach to process %d: it is already traced by process %d (a process has at most one tracer; see TracerPid in /proc/%d/status)", pid, tracer, pid)
-	}
-	msg := fmt.Sprintf("cannot attach to process %d: permission denied — tracing it needs CAP_SYS_PTRACE (run as root)", pid)
-	if scope, err := os.ReadFile(ptraceScopeFile); err == nil {
-		msg += fmt.Sprintf(", or kernel.yama.ptrace_scope = 0 for your own processes (it is %s now: sysctl kernel.yama.ptrace_scope=0)", strings.TrimSpace(string(scope)))
-	} else {
-		msg += " unless the process is yours and not privileged (setuid)"
-	}
-	return errors.New(msg)
-}
-
-// tracerOf returns the pid of the process tracing pid, 0 when none or
-// unknown.
-func tracerOf(pid int) int {
-	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(status)) {
-		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	return 0
-}
-
-// checkAttachable reports, before strace starts, a PID that cannot be
-// attached to: not a process, not existing, ourselves, already traced.
-func checkAttachable(pid int) error {
-	switch {
-	case pid <= 0:
-		return fmt.Errorf("invalid PID %d — give the id of a running process", pid)
-	case pid == os.Getpid():
-		return fmt.Errorf("cannot attach to process %d: it is stracectl itself", pid)
-	}
-	if err := unix.Kill(pid, 0); errors.Is(err, unix.ESRCH) {
-		return noSuchProcess(pid)
-	}
-	if tracer := tracerOf(pid); tracer != 0 {
-		return permissionError(pid)
-	}
-	return nil
 }

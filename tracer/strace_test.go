@@ -87,7 +87,7 @@ func TestAttachError(t *testing.T) {
 		want string // "" for no error
 	}{
 		{"strace: attach: ptrace(PTRACE_SEIZE, 4194999): No such process", "no such process: 4194999"},
-		{"/usr/bin/strace: attach: ptrace(PTRACE_SEIZE, 4194999): Operation not permitted", "cannot attach to process 4194999: permission denied — tracing it needs CAP_SYS_PTRACE (run as root)"},
+		{"/usr/bin/strace: attach: ptrace(PTRACE_SEIZE, 4194999): Operation not permitted", "cannot attach to process 4194999: permission denied — it is not yours, or is privileged (setuid); tracing it needs root (CAP_SYS_PTRACE)"},
 		{"strace: attach: ptrace(PTRACE_SEIZE, 12): Input/output error", "cannot attach to process 12: Input/output error"},
 		{"strace: Process 12 attached", ""},
 		{"strace: attach: ptrace(PTRACE_SEIZE, x): No such process", ""},

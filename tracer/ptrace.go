@@ -1,0 +1,210 @@
+//go:build linux
+
+package tracer
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Both backends show a user only what ptrace would: the strace backend
+// because strace uses ptrace, the eBPF backend because it asks the kernel
+// the same question before it attaches (see mayPtrace) and, in its
+// programs, stops tracing a task that gains credentials this user could
+// not ptrace (see ptraceRule).
+
+// checkAttachable reports, before tracing starts, a PID that cannot be
+// attached to: not a process, not existing, stracectl itself, a kernel
+// thread, or a process this user may not ptrace.
+func checkAttachable(pid int) error {
+	switch {
+	case pid <= 0:
+		return fmt.Errorf("invalid PID %d — give the id of a running process", pid)
+	case pid == os.Getpid():
+		return fmt.Errorf("cannot attach to process %d: it is stracectl itself", pid)
+	}
+	if err := unix.Kill(pid, 0); errors.Is(err, unix.ESRCH) {
+		return noSuchProcess(pid)
+	}
+	if kernelThread(pid) {
+		return fmt.Errorf("cannot attach to process %d (%s): it is a kernel thread, which makes no system calls of its own to trace", pid, commOf(pid))
+	}
+	return mayPtrace(pid)
+}
+
+func noSuchProcess(pid int) error { return fmt.Errorf("no such process: %d", pid) }
+
+// pfKthread is PF_KTHREAD, the flag of kernel threads in /proc/PID/stat.
+const pfKthread = 0x00200000
+
+// kernelThread says whether pid is a kernel thread.
+func kernelThread(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The fields after the comm, which may hold spaces and parentheses:
+	// state ppid pgrp session tty_nr tpgid flags ...
+	end := strings.LastIndexByte(string(stat), ')')
+	if end < 0 {
+		return false
+	}
+	fields := strings.Fields(string(stat[end+1:]))
+	if len(fields) < 7 {
+		return false
+	}
+	flags, err := strconv.ParseUint(fields[6], 10, 64)
+	return err == nil && flags&pfKthread != 0
+}
+
+// commOf is the command name of pid, "?" when it cannot be read.
+func commOf(pid int) string {
+	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(comm))
+}
+
+// mayPtrace asks the kernel whether this process could ptrace pid
+// (PTRACE_MODE_ATTACH_REALCREDS: the same uid and gid, no capability we
+// lack, dumpable, Yama's ptrace_scope — or CAP_SYS_PTRACE). pidfd_getfd
+// makes exactly that check before it looks up the descriptor, so asking
+// for one that cannot exist answers EBADF when allowed and EPERM when not,
+// without taking anything from the process.
+func mayPtrace(pid int) error {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return noSuchProcess(pid)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot attach to process %d: pidfd_open: %w", pid, err)
+	}
+	defer unix.Close(pidfd)
+	fd, err := unix.PidfdGetfd(pidfd, math.MaxInt32, 0)
+	switch {
+	case err == nil:
+		unix.Close(fd)
+		return nil
+	case errors.Is(err, unix.EBADF):
+		return nil
+	case errors.Is(err, unix.ESRCH):
+		return noSuchProcess(pid)
+	case errors.Is(err, unix.ENOSYS):
+		// Before Linux 5.6: /proc/PID/mem asks the same question with the
+		// filesystem uid (PTRACE_MODE_ATTACH_FSCREDS).
+		f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/mem")
+		if err == nil {
+			f.Close()
+			return nil
+		}
+		if !errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("cannot attach to process %d: %w", pid, err)
+		}
+	case !errors.Is(err, unix.EPERM):
+		return fmt.Errorf("cannot attach to process %d: pidfd_getfd: %w", pid, err)
+	}
+	return permissionError(pid)
+}
+
+// ptraceScopeFile holds the Yama LSM's ptrace policy, when Yama is enabled.
+const ptraceScopeFile = "/proc/sys/kernel/yama/ptrace_scope"
+
+// permissionError explains why the kernel refused to let us ptrace pid,
+// naming the rule that refused.
+func permissionError(pid int) error {
+	if tracer := tracerOf(pid); tracer != 0 {
+		return fmt.Errorf("cannot attach to process %d: it is already traced by process %d (a process has at most one tracer; see TracerPid in /proc/%d/status)", pid, tracer, pid)
+	}
+	msg := fmt.Sprintf("cannot attach to process %d: permission denied — ", pid)
+	const fix = "; tracing it needs root (CAP_SYS_PTRACE)"
+	status := procStatus(pid)
+	if len(status) == 0 {
+		return errors.New(msg + "it is not yours, or is privileged (setuid)" + fix)
+	}
+	uid, gid := strconv.Itoa(os.Getuid()), strconv.Itoa(os.Getgid())
+	for _, id := range []struct{ field, want, what string }{{"Uid", uid, "user"}, {"Gid", gid, "group"}} {
+		for _, v := range strings.Fields(status[id.field])[:min(3, len(strings.Fields(status[id.field])))] {
+			if v != id.want {
+				return errors.New(msg + fmt.Sprintf("it runs as another %s (%s: %s; you are %s)", id.what, id.field, status[id.field], id.want) + fix)
+			}
+		}
+	}
+	if theirs, err := strconv.ParseUint(status["CapPrm"], 16, 64); err == nil {
+		if ours, err := permittedCaps(); err == nil && theirs&^ours != 0 {
+			return errors.New(msg + fmt.Sprintf("it holds capabilities that you do not (CapPrm %016x)", theirs&^ours) + fix)
+		}
+	}
+	if scope, err := os.ReadFile(ptraceScopeFile); err == nil && strings.TrimSpace(string(scope)) != "0" {
+		return errors.New(msg + fmt.Sprintf("kernel.yama.ptrace_scope is %s, which lets you trace only your own children (or nothing at all when 3)", strings.TrimSpace(string(scope))) + fix + ", or sysctl kernel.yama.ptrace_scope=0")
+	}
+	return errors.New(msg + "it is not dumpable (it executed a setuid or file-capability program, or called prctl(PR_SET_DUMPABLE, 0))" + fix)
+}
+
+// procStatus returns the fields of /proc/PID/status by name.
+func procStatus(pid int) map[string]string {
+	fields := map[string]string{}
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return fields
+	}
+	for line := range strings.Lines(string(status)) {
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			fields[k] = strings.TrimSpace(v)
+		}
+	}
+	return fields
+}
+
+// tracerOf returns the pid of the process tracing pid, 0 when none or
+// unknown.
+func tracerOf(pid int) int {
+	n, _ := strconv.Atoi(procStatus(pid)["TracerPid"])
+	return n
+}
+
+// capabilities returns this process's permitted and effective sets.
+func capabilities() (permitted, effective uint64, err error) {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return 0, 0, fmt.Errorf("cannot read this process's capabilities: %w", err)
+	}
+	permitted = uint64(data[0].Permitted) | uint64(data[1].Permitted)<<32
+	effective = uint64(data[0].Effective) | uint64(data[1].Effective)<<32
+	return permitted, effective, nil
+}
+
+// permittedCaps is this process's permitted capability set.
+func permittedCaps() (uint64, error) {
+	p, _, err := capabilities()
+	return p, err
+}
+
+// tracerRule is ptrace's rule for this process as the eBPF programs apply
+// it to the tasks they trace (see ebpf.c).
+type tracerRule struct {
+	anyCreds bool // CAP_SYS_PTRACE: every task may be traced
+	uid, gid uint32
+	caps     uint64 // permitted capabilities
+}
+
+// ptraceRule returns this process's tracerRule.
+func ptraceRule() (tracerRule, error) {
+	permitted, effective, err := capabilities()
+	if err != nil {
+		return tracerRule{}, err
+	}
+	return tracerRule{
+		anyCreds: effective&(1<<unix.CAP_SYS_PTRACE) != 0,
+		uid:      uint32(os.Getuid()),
+		gid:      uint32(os.Getgid()),
+		caps:     permitted,
+	}, nil
+}
