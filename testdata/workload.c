@@ -4,7 +4,7 @@
  *
  *   workload [getppid=N] [openat=M] [write=W] [fork=K] [threads=T]
  *            [sleep=MS] [say=TEXT] [exit=S] [loop] [execthread] [killchild]
- *            [openclose=C] [loopthreads=L] [faultpath]
+ *            [openclose=C] [loopthreads=L] [faultpath] [busythreads=B]
  *
  * getppid=N   every process (the parent and each forked child) and every
  *             thread calls getppid N times
@@ -26,10 +26,15 @@
  * faultpath   the parent opens "/nonexistent/stracectl-faulted" once, the
  *             path read from a file mapping not yet touched (a tracer that
  *             reads it at entry finds the page missing), after openclose=C
+ * busythreads=B  start B threads that call getppid in a tight loop forever;
+ *             once each has made a call, write "busy" and a newline to
+ *             stdout and wait forever (for tests of stopping a tracer that
+ *             the command outruns); instead of everything else
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +49,8 @@
 
 static long n_getppid, n_openat, n_write, n_fork, n_threads, n_sleep, n_openclose, n_loopthreads, status;
 static int loop, execthread, killchild, faultpath;
+static long n_busythreads;
+static volatile long busy_started;
 static const char *say;
 static char self[4096];
 
@@ -69,6 +76,15 @@ static void *loop_thread(void *arg) {
 		syscall(SYS_getppid);
 		sleep_ms(10);
 	}
+	return NULL;
+}
+
+static void *busy_thread(void *arg) {
+	(void)arg;
+	syscall(SYS_getppid);
+	__sync_fetch_and_add(&busy_started, 1);
+	for (;;)
+		syscall(SYS_getppid);
 	return NULL;
 }
 
@@ -101,6 +117,7 @@ int main(int argc, char **argv) {
 		else if (!strncmp(a, "openclose=", 10)) n_openclose = atol(a + 10);
 		else if (!strncmp(a, "loopthreads=", 12)) n_loopthreads = atol(a + 12);
 		else if (!strcmp(a, "faultpath")) faultpath = 1;
+		else if (!strncmp(a, "busythreads=", 12)) n_busythreads = atol(a + 12);
 		else {
 			fprintf(stderr, "workload: unknown argument %s\n", a);
 			return 2;
@@ -108,6 +125,17 @@ int main(int argc, char **argv) {
 	}
 	if (say) {
 		dprintf(1, "%s\n", say);
+	}
+	if (n_busythreads > 0) {
+		for (long i = 0; i < n_busythreads; i++) {
+			pthread_t t;
+			pthread_create(&t, NULL, busy_thread, NULL);
+		}
+		while (busy_started < n_busythreads)
+			sched_yield();
+		dprintf(1, "busy\n");
+		for (;;)
+			pause();
 	}
 	for (long i = 0; i < n_loopthreads; i++) {
 		pthread_t t;

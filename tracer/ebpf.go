@@ -18,8 +18,10 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
@@ -323,10 +325,7 @@ func load(spec *ebpf.CollectionSpec, f hookFlavor, opts Options, copts *ebpf.Col
 
 // close detaches the programs, then frees them and the maps.
 func (b *ebpfBackend) close() {
-	for _, l := range b.links {
-		l.Close()
-	}
-	b.links = nil
+	b.detach()
 	if b.coll != nil {
 		b.coll.Close()
 		b.coll = nil
@@ -411,49 +410,69 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out *emit.Stream) 
 		}
 		cmd.Wait()
 		close(exited)
-		r.wake()
 	}()
-	stopWaking := context.AfterFunc(ctx, r.wake)
-	defer stopWaking()
-	mainExited, killed := false, false
-	var stopAt time.Time
+	status := func() int { return exitStatus(cmd.ProcessState) }
+
+	// This goroutine only decides; the reader runs on its own, so that a
+	// signal, the end of the command or a failed output is acted on at
+	// once however fast the command makes calls.
+	reading := r.start(out)
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	var kill, giveUp <-chan time.Time
+	interrupted := ctx.Done()
+	mainExited, gaveUp := false, false
+	var outErr error
 	for {
-		if !mainExited {
-			select {
-			case <-exited:
-				mainExited = true
-			default:
-			}
-		}
-		if mainExited {
-			// Like strace -f, run ends with the last task of the tree.
-			live, err := b.liveTasks()
-			if err != nil {
-				return exitStatus(cmd.ProcessState), err
-			}
-			if live <= 0 || !stopAt.IsZero() && time.Since(stopAt) > 2*stopGrace {
-				return exitStatus(cmd.ProcessState), b.finish(r.drain(out))
-			}
-		}
-		if ctx.Err() != nil {
+		select {
+		case <-exited:
+			mainExited, exited = true, nil
+		case <-interrupted:
 			// Stop the command's process group with the signal we got
 			// (Ctrl-C ends it as it would end it untraced), then SIGKILL;
 			// tasks that left the group are given up on (detached).
-			if stopAt.IsZero() {
-				stopAt = time.Now()
-				syscall.Kill(-pid, stopSignal(ctx))
-			} else if !killed && time.Since(stopAt) > stopGrace {
-				killed = true
-				fmt.Fprintf(b.opts.diag(), "stracectl: the traced command did not stop within %v; killing it\n", stopGrace)
-				syscall.Kill(-pid, syscall.SIGKILL)
-			}
-		}
-		if err := r.poll(out, pollInterval); err != nil {
+			interrupted = nil
+			syscall.Kill(-pid, stopSignal(ctx))
+			kill, giveUp = time.After(stopGrace), time.After(2*stopGrace)
+		case <-kill:
+			kill = nil
+			fmt.Fprintf(b.opts.diag(), "stracectl: the traced command did not stop within %v; killing it\n", stopGrace)
 			syscall.Kill(-pid, syscall.SIGKILL)
-			<-exited
-			return exitStatus(cmd.ProcessState), err
+		case <-giveUp:
+			giveUp, gaveUp = nil, true
+		case outErr = <-reading:
+			// The output failed: the command runs on untraced, and its
+			// status is ours (a closed pipe is no error of ours).
+			reading = nil
+			b.detach()
+		case <-tick.C:
 		}
+		if !mainExited {
+			continue
+		}
+		if reading == nil {
+			<-r.stopped(time.Now())
+			return status(), outputError(outErr)
+		}
+		// Like strace -f, run ends with the last task of the tree.
+		live, err := b.liveTasks()
+		if err == nil && live > 0 && !gaveUp {
+			continue
+		}
+		if ferr := b.finish(r); err == nil {
+			err = ferr
+		}
+		return status(), err
 	}
+}
+
+// outputError is what a failed output means to run and attach: nothing
+// for a closed pipe (`| head` ends us quietly), else the error.
+func outputError(err error) error {
+	if errors.Is(err, syscall.EPIPE) {
+		return nil
+	}
+	return err
 }
 
 // liveTasks is how many traced tasks have not ended.
@@ -516,19 +535,27 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out *emit.Stream) 
 			return fmt.Errorf("cannot attach to %d: %w", pid, err)
 		}
 	}
-	stopWaking := context.AfterFunc(ctx, r.wake)
-	defer stopWaking()
+	reading := r.start(out)
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
 	for {
+		select {
+		case <-ctx.Done():
+			return b.finish(r)
+		case err := <-reading:
+			b.detach()
+			<-r.stopped(time.Now())
+			return outputError(err)
+		case <-tick.C:
+		}
 		live, err := b.liveTasks()
-		if err != nil {
-			return err
+		if err == nil && live > 0 {
+			continue
 		}
-		if ctx.Err() != nil || live <= 0 {
-			return b.finish(r.drain(out))
+		if ferr := b.finish(r); err == nil {
+			err = ferr
 		}
-		if err := r.poll(out, pollInterval); err != nil {
-			return err
-		}
+		return err
 	}
 }
 
@@ -568,25 +595,52 @@ func (b *ebpfBackend) seedThreads(pid int) error {
 // only for a thread group leader (Linux 6.9).
 const pidfdThread = unix.O_EXCL
 
-// finish reports the records that the ring buffer could not take: on
-// stderr, or as the error with --strict.
-func (b *ebpfBackend) finish(err error) error {
-	if err != nil {
-		return err
+// drainTime bounds the reading of what the ring buffer still holds once
+// tracing has stopped: a reader far behind a busy command must not keep
+// the user waiting. What is left then is counted and reported as lost.
+const drainTime = 200 * time.Millisecond
+
+// finish ends a trace: the programs are detached first, so that nothing is
+// traced after this point; then the reader drains the ring buffer, for at
+// most drainTime; then the records that the ring buffer could not take,
+// and those left unread, are reported: on stderr, or as the error with
+// --strict.
+func (b *ebpfBackend) finish(r *ringReader) error {
+	b.detach()
+	res := <-r.stopped(time.Now().Add(drainTime))
+	if res.err != nil {
+		return outputError(res.err)
 	}
 	n, err := b.lostCount()
 	if err != nil {
 		return fmt.Errorf("reading the lost-event counters: %w", err)
 	}
-	if n == 0 {
+	var msgs []string
+	if n > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d events lost (ring buffer full); raise --buffer-size", n))
+	}
+	if res.unread > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d events lost (not read within %v of the end of tracing: the command made calls faster than they could be written)", res.unread, drainTime))
+	}
+	if len(msgs) == 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("%d events lost (ring buffer full); raise --buffer-size", n)
 	if b.opts.Strict {
-		return errors.New(msg)
+		return errors.New(strings.Join(msgs, "; "))
 	}
-	fmt.Fprintln(b.opts.diag(), "stracectl:", msg)
+	for _, m := range msgs {
+		fmt.Fprintln(b.opts.diag(), "stracectl:", m)
+	}
 	return nil
+}
+
+// detach closes the links of the programs: from here on no call is
+// traced; the maps stay readable until close.
+func (b *ebpfBackend) detach() {
+	for _, l := range b.links {
+		l.Close()
+	}
+	b.links = nil
 }
 
 // lostCount sums the per-CPU counts of records the ring buffer refused.
@@ -602,16 +656,27 @@ func (b *ebpfBackend) lostCount() (uint64, error) {
 	return n, nil
 }
 
-// ringReader reads records in batches and hands them to the stream as
-// events.
+// ringReader reads records in batches on a goroutine of its own and hands
+// them to the stream as events, until it is told to stop.
 type ringReader struct {
 	rd    *ringbuf.Reader
 	rec   ringbuf.Record
 	fill  *eventFiller
 	batch []parse.Event
+
+	stop chan time.Time   // the deadline of the final drain
+	done chan drainResult // what the reader ended with
 }
 
-// batchSize is the most events handed to the stream at once.
+// drainResult is how the reader ended: the output's error, or how many
+// records it left unread at the drain's deadline.
+type drainResult struct {
+	err    error
+	unread int64
+}
+
+// batchSize is the most events handed to the stream at once; the reader
+// looks for a stop request between batches.
 const batchSize = 4096
 
 func newRingReader(b *ebpfBackend) (*ringReader, error) {
@@ -619,17 +684,53 @@ func newRingReader(b *ebpfBackend) (*ringReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the ring buffer: %w", err)
 	}
-	return &ringReader{rd: rd, fill: newEventFiller(b.opts.StringLimit, b.opts.diag()), batch: make([]parse.Event, 0, batchSize)}, nil
+	return &ringReader{
+		rd:    rd,
+		fill:  newEventFiller(b.opts.StringLimit, b.opts.diag()),
+		batch: make([]parse.Event, 0, batchSize),
+		stop:  make(chan time.Time, 1),
+		done:  make(chan drainResult, 1),
+	}, nil
 }
 
 func (r *ringReader) close() { r.rd.Close() }
 
-// wake ends the current wait for records early: the traced tasks are gone
-// or the trace is being stopped.
-func (r *ringReader) wake() { r.rd.Flush() }
+// start runs the reader. The channel it returns gets the output's error
+// if writing fails before the reader is stopped.
+func (r *ringReader) start(out *emit.Stream) <-chan error {
+	failed := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case deadline := <-r.stop:
+				r.done <- r.drain(out, deadline)
+				return
+			default:
+			}
+			if err := r.poll(out, pollInterval); err != nil {
+				// Nothing more can be written: wait to be stopped (the
+				// programs detached) and leave the rest unread.
+				failed <- err
+				<-r.stop
+				r.done <- drainResult{err: err}
+				return
+			}
+		}
+	}()
+	return failed
+}
+
+// stopped asks the reader to drain the ring buffer until deadline and
+// returns where its result arrives. Call it once, after detaching the
+// programs.
+func (r *ringReader) stopped(deadline time.Time) <-chan drainResult {
+	r.stop <- deadline
+	r.rd.Flush() // end a wait for records at once
+	return r.done
+}
 
 // poll waits up to wait for records (the kernel wakes it earlier once
-// enough are queued), then reads all that are there, in batches.
+// enough are queued), then reads what is there, one batch at the most.
 func (r *ringReader) poll(out *emit.Stream, wait time.Duration) error {
 	r.rd.SetDeadline(time.Now().Add(wait))
 	for {
@@ -644,25 +745,40 @@ func (r *ringReader) poll(out *emit.Stream, wait time.Duration) error {
 		if !r.fill.event(&r.batch[len(r.batch)-1], r.rec.RawSample) {
 			r.batch = r.batch[:len(r.batch)-1]
 		}
-		if len(r.batch) == cap(r.batch) {
-			if err := r.send(out); err != nil {
-				return err
-			}
-		}
-		if r.rec.Remaining == 0 {
+		if len(r.batch) == cap(r.batch) || r.rec.Remaining == 0 {
 			return r.send(out)
 		}
 	}
 }
 
-// drain reads what is left once the traced tasks have stopped.
-func (r *ringReader) drain(out *emit.Stream) error {
-	for r.rd.AvailableBytes() > 0 {
+// drain reads what is left in the ring buffer once the programs are
+// detached, until deadline; the records still there then are counted.
+func (r *ringReader) drain(out *emit.Stream, deadline time.Time) drainResult {
+	for r.rd.AvailableBytes() > 0 && time.Now().Before(deadline) {
 		if err := r.poll(out, 0); err != nil {
-			return err
+			return drainResult{err: err}
 		}
 	}
-	return nil
+	return drainResult{unread: r.skip()}
+}
+
+// skip reads the records left in the ring buffer without decoding them,
+// and counts them.
+func (r *ringReader) skip() int64 {
+	var n int64
+	r.rd.SetDeadline(time.Now())
+	for r.rd.AvailableBytes() > 0 {
+		if err := r.rd.ReadInto(&r.rec); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ringbuf.ErrFlushed) {
+				continue
+			}
+			break
+		}
+		if len(r.rec.RawSample) >= recordSize && (*ebpfProgRecord)(unsafe.Pointer(unsafe.SliceData(r.rec.RawSample))).Flags&recordUntraced == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // send hands the batch to the stream and takes an empty one back.
