@@ -24,6 +24,8 @@ import (
 	"github.com/stracectl/stracectl/emit"
 	"github.com/stracectl/stracectl/parse"
 	"github.com/stracectl/stracectl/tracer"
+	_ "github.com/stracectl/stracectl/tracer/ebpf"   // the eBPF backend, where it builds
+	_ "github.com/stracectl/stracectl/tracer/strace" // the strace backend
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; without

@@ -39,9 +39,9 @@ func NotifyContext(parent context.Context, sigs ...os.Signal) (ctx context.Conte
 	}
 }
 
-// stopSignal returns the signal that cancelled ctx, or SIGTERM when it was
+// StopSignal returns the signal that cancelled ctx, or SIGTERM when it was
 // cancelled for another reason.
-func stopSignal(ctx context.Context) syscall.Signal {
+func StopSignal(ctx context.Context) syscall.Signal {
 	var in Interrupted
 	if errors.As(context.Cause(ctx), &in) && in.Signal != 0 {
 		return in.Signal

@@ -17,12 +17,12 @@ import (
 // because strace uses ptrace, the eBPF backend because it asks the kernel
 // the same question before it attaches (see mayPtrace) and, in its
 // programs, stops tracing a task that gains credentials this user could
-// not ptrace (see ptraceRule).
+// not ptrace.
 
-// checkAttachable reports, before tracing starts, a PID that cannot be
+// CheckAttachable reports, before tracing starts, a PID that cannot be
 // attached to: not a process, not existing, stracectl itself, a kernel
 // thread, or a process this user may not ptrace.
-func checkAttachable(pid int) error {
+func CheckAttachable(pid int) error {
 	switch {
 	case pid <= 0:
 		return fmt.Errorf("invalid PID %d — give the id of a running process", pid)
@@ -30,7 +30,7 @@ func checkAttachable(pid int) error {
 		return fmt.Errorf("cannot attach to process %d: it is stracectl itself", pid)
 	}
 	if err := unix.Kill(pid, 0); errors.Is(err, unix.ESRCH) {
-		return noSuchProcess(pid)
+		return NoSuchProcess(pid)
 	}
 	if kernelThread(pid) {
 		return fmt.Errorf("cannot attach to process %d (%s): it is a kernel thread, which makes no system calls of its own to trace", pid, commOf(pid))
@@ -38,7 +38,8 @@ func checkAttachable(pid int) error {
 	return mayPtrace(pid)
 }
 
-func noSuchProcess(pid int) error { return fmt.Errorf("no such process: %d", pid) }
+// NoSuchProcess is the error for a PID that names no process.
+func NoSuchProcess(pid int) error { return fmt.Errorf("no such process: %d", pid) }
 
 // pfKthread is PF_KTHREAD, the flag of kernel threads in /proc/PID/stat.
 const pfKthread = 0x00200000
@@ -81,7 +82,7 @@ func commOf(pid int) string {
 func mayPtrace(pid int) error {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if errors.Is(err, unix.ESRCH) {
-		return noSuchProcess(pid)
+		return NoSuchProcess(pid)
 	}
 	if err != nil {
 		return fmt.Errorf("cannot attach to process %d: pidfd_open: %w", pid, err)
@@ -95,7 +96,7 @@ func mayPtrace(pid int) error {
 	case errors.Is(err, unix.EBADF):
 		return nil
 	case errors.Is(err, unix.ESRCH):
-		return noSuchProcess(pid)
+		return NoSuchProcess(pid)
 	case errors.Is(err, unix.ENOSYS):
 		// Before Linux 5.6: /proc/PID/mem asks the same question with the
 		// filesystem uid (PTRACE_MODE_ATTACH_FSCREDS).
@@ -110,16 +111,16 @@ func mayPtrace(pid int) error {
 	case !errors.Is(err, unix.EPERM):
 		return fmt.Errorf("cannot attach to process %d: pidfd_getfd: %w", pid, err)
 	}
-	return permissionError(pid)
+	return PermissionError(pid)
 }
 
 // ptraceScopeFile holds the Yama LSM's ptrace policy, when Yama is enabled.
 const ptraceScopeFile = "/proc/sys/kernel/yama/ptrace_scope"
 
-// permissionError explains why the kernel refused to let us ptrace pid,
+// PermissionError explains why the kernel refused to let us ptrace pid,
 // naming the rule that refused.
-func permissionError(pid int) error {
-	if tracer := tracerOf(pid); tracer != 0 {
+func PermissionError(pid int) error {
+	if tracer := TracerOf(pid); tracer != 0 {
 		return fmt.Errorf("cannot attach to process %d: it is already traced by process %d (a process has at most one tracer; see TracerPid in /proc/%d/status)", pid, tracer, pid)
 	}
 	msg := fmt.Sprintf("cannot attach to process %d: permission denied — ", pid)
@@ -137,7 +138,7 @@ func permissionError(pid int) error {
 		}
 	}
 	if theirs, err := strconv.ParseUint(status["CapPrm"], 16, 64); err == nil {
-		if ours, err := permittedCaps(); err == nil && theirs&^ours != 0 {
+		if ours, _, err := Capabilities(); err == nil && theirs&^ours != 0 {
 			return errors.New(msg + fmt.Sprintf("it holds capabilities that you do not (CapPrm %016x)", theirs&^ours) + fix)
 		}
 	}
@@ -162,15 +163,15 @@ func procStatus(pid int) map[string]string {
 	return fields
 }
 
-// tracerOf returns the pid of the process tracing pid, 0 when none or
+// TracerOf returns the pid of the process tracing pid, 0 when none or
 // unknown.
-func tracerOf(pid int) int {
+func TracerOf(pid int) int {
 	n, _ := strconv.Atoi(procStatus(pid)["TracerPid"])
 	return n
 }
 
-// capabilities returns this process's permitted and effective sets.
-func capabilities() (permitted, effective uint64, err error) {
+// Capabilities returns this process's permitted and effective sets.
+func Capabilities() (permitted, effective uint64, err error) {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
 	if err := unix.Capget(&hdr, &data[0]); err != nil {
@@ -179,32 +180,4 @@ func capabilities() (permitted, effective uint64, err error) {
 	permitted = uint64(data[0].Permitted) | uint64(data[1].Permitted)<<32
 	effective = uint64(data[0].Effective) | uint64(data[1].Effective)<<32
 	return permitted, effective, nil
-}
-
-// permittedCaps is this process's permitted capability set.
-func permittedCaps() (uint64, error) {
-	p, _, err := capabilities()
-	return p, err
-}
-
-// tracerRule is ptrace's rule for this process as the eBPF programs apply
-// it to the tasks they trace (see ebpf.c).
-type tracerRule struct {
-	anyCreds bool // CAP_SYS_PTRACE: every task may be traced
-	uid, gid uint32
-	caps     uint64 // permitted capabilities
-}
-
-// ptraceRule returns this process's tracerRule.
-func ptraceRule() (tracerRule, error) {
-	permitted, effective, err := capabilities()
-	if err != nil {
-		return tracerRule{}, err
-	}
-	return tracerRule{
-		anyCreds: effective&(1<<unix.CAP_SYS_PTRACE) != 0,
-		uid:      uint32(os.Getuid()),
-		gid:      uint32(os.Getgid()),
-		caps:     permitted,
-	}, nil
 }

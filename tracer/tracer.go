@@ -1,8 +1,13 @@
-// Package tracer holds the backends that trace a command or running
-// processes and deliver their system calls as parse.Events: "strace" runs
-// the system strace binary and parses its output; "ebpf" reads syscalls from
-// kernel tracepoints. Both honour the same Options, so a flag means the same
-// whichever backend runs.
+// Package tracer is what the tracing backends share: the Backend interface
+// they implement and the Sink they deliver parse.Events to, their Options
+// (a flag means the same whichever backend runs), the choice of backend
+// (auto), and the life of what they trace: the command's process group,
+// the terminal, signals passed on and escalated to SIGKILL (Job, Stopper),
+// and the checks of a PID before attaching. The backends are its
+// sub-packages: strace (runs the system strace and parses its output) and
+// ebpf (programs on the kernel's tracepoints); each registers itself, so a
+// program links in the backends it imports. syscalls holds the syscall
+// tables and the printer of strace's text.
 package tracer
 
 import (
@@ -13,11 +18,12 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"runtime"
 	"sort"
 	"syscall"
 	"time"
 
-	"github.com/stracectl/stracectl/emit"
+	"github.com/stracectl/stracectl/parse"
 )
 
 // Options are the tracing settings common to every backend.
@@ -41,6 +47,10 @@ type Options struct {
 	Debug bool
 	// Diag receives diagnostics; nil means os.Stderr.
 	Diag io.Writer
+	// KillAfter is how long, once asked to stop, the traced processes get
+	// to end on the signal passed on to them before they are killed; 0
+	// means StopGrace.
+	KillAfter time.Duration
 
 	// Stdin, Stdout and Stderr are given to the traced command. When events
 	// go to stdout, the caller passes os.Stderr as Stdout so that the event
@@ -48,9 +58,9 @@ type Options struct {
 	Stdin, Stdout, Stderr *os.File
 }
 
-// giveStdio connects cmd to the stdin, stdout and stderr that the options
+// GiveStdio connects cmd to the stdin, stdout and stderr that the options
 // give the traced command (nil ones are left as exec.Cmd's default).
-func (o *Options) giveStdio(cmd *exec.Cmd) {
+func (o *Options) GiveStdio(cmd *exec.Cmd) {
 	if o.Stdin != nil {
 		cmd.Stdin = o.Stdin
 	}
@@ -62,15 +72,31 @@ func (o *Options) giveStdio(cmd *exec.Cmd) {
 	}
 }
 
-// diag returns where diagnostics go.
-func (o *Options) diag() io.Writer {
+// killAfter is KillAfter, or StopGrace when unset.
+func (o *Options) killAfter() time.Duration {
+	if o.KillAfter > 0 {
+		return o.KillAfter
+	}
+	return StopGrace
+}
+
+// DiagWriter returns where diagnostics go: Diag, or os.Stderr.
+func (o *Options) DiagWriter() io.Writer {
 	if o.Diag != nil {
 		return o.Diag
 	}
 	return os.Stderr
 }
 
-// Backend traces and delivers events to an emit.Stream as they happen.
+// Sink receives the events of a trace in batches. Send hands over batch and
+// returns an empty slice to fill next; an error means the output failed
+// (a closed pipe, a full disk), after which tracing stops and the traced
+// command runs on untraced. emit.Stream is one.
+type Sink interface {
+	Send(batch []parse.Event) ([]parse.Event, error)
+}
+
+// Backend traces and delivers events to a Sink as they happen.
 type Backend interface {
 	// Name is the backend's name as given to --backend.
 	Name() string
@@ -78,21 +104,22 @@ type Backend interface {
 	// status (128+N when signal N killed it). Cancelling ctx (Ctrl-C)
 	// stops the command's whole process group; events seen so far are
 	// still delivered.
-	Run(ctx context.Context, argv []string, out *emit.Stream) (status int, err error)
+	Run(ctx context.Context, argv []string, out Sink) (status int, err error)
 	// Attach traces the running processes pids (all their threads and
 	// future children) until they all exit or ctx is cancelled, which
 	// detaches and leaves them running.
-	Attach(ctx context.Context, pids []int, out *emit.Stream) error
+	Attach(ctx context.Context, pids []int, out Sink) error
 }
 
-// constructor builds a backend, or says why it cannot run here.
-type constructor func(Options) (Backend, error)
+// Constructor builds a backend, or says why it cannot run here.
+type Constructor func(Options) (Backend, error)
 
-// backends holds the compiled-in backends by name; each registers itself
-// in its own file, so that they can be developed and tested apart.
-var backends = map[string]constructor{}
+// backends holds the compiled-in backends by name.
+var backends = map[string]Constructor{}
 
-func register(name string, c constructor) { backends[name] = c }
+// Register makes a backend available to New under name; each backend
+// package registers itself when it is imported.
+func Register(name string, c Constructor) { backends[name] = c }
 
 // Names lists the backends compiled in, plus "auto".
 func Names() []string {
@@ -113,6 +140,9 @@ var ErrUnknownBackend = errors.New("unknown backend")
 func New(name string, opts Options) (Backend, error) {
 	if name != "auto" {
 		c, ok := backends[name]
+		if !ok && len(backends) == 0 {
+			return nil, errUnsupported
+		}
 		if !ok {
 			return nil, fmt.Errorf("%w %q — choose one of %v", ErrUnknownBackend, name, Names())
 		}
@@ -127,32 +157,35 @@ func New(name string, opts Options) (Backend, error) {
 		b, err := c(opts)
 		if err == nil {
 			if opts.Debug {
-				fmt.Fprintf(opts.diag(), "stracectl: backend auto: using %s\n", n)
+				fmt.Fprintf(opts.DiagWriter(), "stracectl: backend auto: using %s\n", n)
 			}
 			return b, nil
 		}
 		if opts.Debug {
-			fmt.Fprintf(opts.diag(), "stracectl: backend auto: %s unavailable: %v\n", n, err)
+			fmt.Fprintf(opts.DiagWriter(), "stracectl: backend auto: %s unavailable: %v\n", n, err)
 		}
 		reasons = append(reasons, fmt.Errorf("%s: %w", n, err))
 	}
 	if len(reasons) == 0 {
-		return nil, errors.New("no tracing backend is compiled in")
+		return nil, errUnsupported
 	}
 	return nil, fmt.Errorf("no backend can trace here: %w", errors.Join(reasons...))
 }
 
-// stopGrace is how long, after Ctrl-C, the traced processes get to exit on
+// errUnsupported says why nothing can be traced where no backend builds.
+var errUnsupported = fmt.Errorf("tracing (run, attach) needs Linux; this stracectl is built for %s/%s, where parse, stats and diff work", runtime.GOOS, runtime.GOARCH)
+
+// StopGrace is how long, after Ctrl-C, the traced processes get to exit on
 // the signal passed on to them before they are killed (run), or strace gets
 // to detach (attach). Both backends give the same.
-const stopGrace = 2 * time.Second
+const StopGrace = 2 * time.Second
 
-// errNoCommand is run's error when no command follows the flags.
-var errNoCommand = errors.New("no command to trace — give it after --: stracectl run -- CMD [ARGS...]")
+// ErrNoCommand is run's error when no command follows the flags.
+var ErrNoCommand = errors.New("no command to trace — give it after --: stracectl run -- CMD [ARGS...]")
 
-// commandProblem says why name cannot be run, in the words and with the
+// CommandProblem says why name cannot be run, in the words and with the
 // status a shell would use ("foo: command not found", 127); "" when it can.
-func commandProblem(name string) (msg string, status int) {
+func CommandProblem(name string) (msg string, status int) {
 	if name == "" {
 		return "'': command not found", 127
 	}
@@ -172,9 +205,9 @@ func commandProblem(name string) (msg string, status int) {
 	return err.Error(), 126
 }
 
-// exitStatus returns a process's status as a shell reports it: its exit
+// ShellStatus returns a process's status as a shell reports it: its exit
 // code, or 128+N when signal N killed it.
-func exitStatus(ps *os.ProcessState) int {
+func ShellStatus(ps *os.ProcessState) int {
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		return 128 + int(ws.Signal())
 	}

@@ -1,6 +1,6 @@
 //go:build linux && (amd64 || arm64)
 
-package tracer
+package ebpf
 
 import (
 	"fmt"
@@ -12,11 +12,26 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/stracectl/stracectl/parse"
+	"github.com/stracectl/stracectl/tracer/syscalls"
 )
 
 // recordSize is the size of struct record, the header of every ring
 // buffer record; the captured strings follow it.
-const recordSize = int(unsafe.Sizeof(ebpfProgRecord{}))
+const recordSize = int(unsafe.Sizeof(record{}))
+
+// The flags of a record and of its capture slots (enums of ebpf.c), as
+// the record's fields hold them.
+const (
+	recordReturned = uint32(tpBtfRecordFlagRECORD_RETURNED)
+	recordExit     = uint32(tpBtfRecordFlagRECORD_EXIT)
+	recordSignal   = uint32(tpBtfRecordFlagRECORD_SIGNAL)
+	recordUntraced = uint32(tpBtfRecordFlagRECORD_UNTRACED)
+
+	captureCaptured  = uint8(tpBtfCaptureFlagCAPTURED)
+	captureTruncated = uint8(tpBtfCaptureFlagTRUNCATED)
+	captureFaulted   = uint8(tpBtfCaptureFlagFAULTED)
+	captureMore      = uint8(tpBtfCaptureFlagMORE)
+)
 
 // arenaSize is the size of each block the times of events are cut from:
 // they are views of a block that is never rewritten, so events may be
@@ -24,11 +39,11 @@ const recordSize = int(unsafe.Sizeof(ebpfProgRecord{}))
 const arenaSize = 64 << 10
 
 // eventFiller turns ring buffer records into events without allocating
-// per event: the decoder and the filler cut strings from arenas, and the
-// rawCall handed to the decoder is reused.
+// per event: the printer and the filler cut strings from arenas, and the
+// call handed to the printer is reused.
 type eventFiller struct {
-	dec  *decoder
-	call rawCall
+	printer *syscalls.Printer
+	call    syscalls.Call
 
 	// monoToWall converts CLOCK_MONOTONIC (bpf_ktime_get_ns) to Unix time.
 	monoToWall int64
@@ -45,12 +60,12 @@ type eventFiller struct {
 	diag io.Writer
 }
 
-// newEventFiller returns a filler whose decoder cuts strings at
+// newEventFiller returns a filler whose printer cuts strings at
 // stringLimit (strace -s).
 func newEventFiller(stringLimit int, diag io.Writer) *eventFiller {
 	return &eventFiller{
 		diag:       diag,
-		dec:        newDecoder(stringLimit),
+		printer:    syscalls.NewPrinter(stringLimit),
 		monoToWall: monotonicToWall(),
 		second:     -1,
 		comms:      make(map[[16]int8]string),
@@ -81,7 +96,7 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	}
 	// The ring buffer reader's buffer comes from make([]byte) and is
 	// 8-byte aligned, as struct record needs.
-	rec := (*ebpfProgRecord)(unsafe.Pointer(unsafe.SliceData(raw)))
+	rec := (*record)(unsafe.Pointer(unsafe.SliceData(raw)))
 	switch {
 	case rec.Flags&recordExit != 0:
 		f.exit(ev, rec)
@@ -100,7 +115,7 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	c.Returned = rec.Flags&recordReturned != 0
 	for i := range c.Caps {
 		flags := rec.CapFlags[i]
-		s := capturedString{
+		s := syscalls.Captured{
 			Truncated: flags&captureTruncated != 0,
 			Faulted:   flags&captureFaulted != 0,
 			More:      flags&captureMore != 0,
@@ -119,15 +134,15 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	if c.Returned {
 		ev.DurationNs, ev.HasDuration = int64(rec.DurationNs), true
 	}
-	f.dec.decode(ev, c)
+	f.printer.Print(ev, c)
 	return true
 }
 
 // untraced says on stderr that a task left the trace because the tracer
 // could no longer ptrace it, as strace (ptrace) would not have traced it.
-func (f *eventFiller) untraced(rec *ebpfProgRecord) {
+func (f *eventFiller) untraced(rec *record) {
 	what := "executed a setuid, setgid or file-capability program"
-	if rec.Ret == untracedCreds {
+	if rec.Ret == int64(tpBtfUntracedReasonUNTRACED_CREDS) {
 		what = "changed its credentials"
 	}
 	fmt.Fprintf(f.diag, "stracectl: pid %d (%s) %s that this user could not ptrace; it and its new children are no longer traced\n", rec.Tid, f.comm(&rec.Comm), what)
@@ -135,7 +150,7 @@ func (f *eventFiller) untraced(rec *ebpfProgRecord) {
 
 // task starts ev anew with what every kind of event has: when, and which
 // task.
-func (f *eventFiller) task(ev *parse.Event, kind parse.Kind, rec *ebpfProgRecord) {
+func (f *eventFiller) task(ev *parse.Event, kind parse.Kind, rec *record) {
 	*ev = parse.Event{
 		Kind: kind,
 		Time: f.time(rec.TimeNs),
@@ -147,7 +162,7 @@ func (f *eventFiller) task(ev *parse.Event, kind parse.Kind, rec *ebpfProgRecord
 
 // exit fills ev with the end of a task, as strace's "+++ exited with 0 +++"
 // or "+++ killed by SIGKILL (core dumped) +++".
-func (f *eventFiller) exit(ev *parse.Event, rec *ebpfProgRecord) {
+func (f *eventFiller) exit(ev *parse.Event, rec *record) {
 	f.task(ev, parse.KindExit, rec)
 	status := unix.WaitStatus(rec.Ret)
 	switch {

@@ -1,4 +1,6 @@
-package tracer
+//go:build linux
+
+package strace
 
 import (
 	"bufio"
@@ -15,20 +17,17 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/stracectl/stracectl/emit"
 	"github.com/stracectl/stracectl/parse"
+	"github.com/stracectl/stracectl/tracer"
 )
 
-// The strace backend runs the system strace binary and turns the trace it
-// writes into events with the project's parser, while it runs.
-//
 // The trace travels on a pipe of its own, never on strace's stderr: strace
 // opens it as /proc/<our pid>/fd/<pipe>, so the traced program inherits no
 // extra descriptor (ours and strace's are both close-on-exec) and cannot
 // keep the pipe open after strace ends. strace and everything it starts
 // form their own process group, which stracectl stops as a whole.
 
-func init() { register("strace", newStrace) }
+func init() { tracer.Register("strace", newStrace) }
 
 var errStraceMissing = errors.New("strace not found in PATH — install it with: apt install strace")
 
@@ -41,17 +40,16 @@ const (
 
 // straceBackend is the "strace" backend.
 type straceBackend struct {
-	path  string // the strace binary
-	opts  Options
-	grace time.Duration
+	path string // the strace binary
+	opts tracer.Options
 }
 
-func newStrace(opts Options) (Backend, error) {
+func newStrace(opts tracer.Options) (tracer.Backend, error) {
 	path, err := exec.LookPath("strace")
 	if err != nil {
 		return nil, errStraceMissing
 	}
-	return &straceBackend{path: path, opts: opts, grace: stopGrace}, nil
+	return &straceBackend{path: path, opts: opts}, nil
 }
 
 // Name returns "strace".
@@ -77,12 +75,12 @@ func (b *straceBackend) flags(traceFile string) []string {
 // Run traces argv under strace and returns its exit status. A command that
 // cannot be found gets the shell's message and status (127, or 126 when it
 // cannot be executed) without starting strace.
-func (b *straceBackend) Run(ctx context.Context, argv []string, out *emit.Stream) (int, error) {
+func (b *straceBackend) Run(ctx context.Context, argv []string, out tracer.Sink) (int, error) {
 	if len(argv) == 0 {
-		return 0, errNoCommand
+		return 0, tracer.ErrNoCommand
 	}
-	if msg, status := commandProblem(argv[0]); msg != "" {
-		fmt.Fprintf(b.opts.diag(), "stracectl: %s\n", msg)
+	if msg, status := tracer.CommandProblem(argv[0]); msg != "" {
+		fmt.Fprintf(b.opts.DiagWriter(), "stracectl: %s\n", msg)
 		return status, nil
 	}
 	res, err := b.trace(ctx, false, append([]string{"--"}, argv...), out)
@@ -99,17 +97,17 @@ func (b *straceBackend) Run(ctx context.Context, argv []string, out *emit.Stream
 
 // Attach traces the running processes pids until they all exit or ctx is
 // cancelled, which makes strace detach and leave them running.
-func (b *straceBackend) Attach(ctx context.Context, pids []int, out *emit.Stream) error {
+func (b *straceBackend) Attach(ctx context.Context, pids []int, out tracer.Sink) error {
 	if len(pids) == 0 {
 		return errors.New("no process to attach to — give one or more PIDs")
 	}
 	var target []string
 	for _, pid := range pids {
-		if err := checkAttachable(pid); err != nil {
+		if err := tracer.CheckAttachable(pid); err != nil {
 			return err
 		}
-		if tracerOf(pid) != 0 {
-			return permissionError(pid) // ptrace allows one tracer
+		if tracer.TracerOf(pid) != 0 {
+			return tracer.PermissionError(pid) // ptrace allows one tracer
 		}
 		target = append(target, "-p", strconv.Itoa(pid))
 	}
@@ -141,7 +139,7 @@ func (b *straceBackend) parseVerdict(st parse.Stats) error {
 	if b.opts.Strict {
 		return errors.New(msg)
 	}
-	fmt.Fprintf(b.opts.diag(), "stracectl: %s\n", msg)
+	fmt.Fprintf(b.opts.DiagWriter(), "stracectl: %s\n", msg)
 	return nil
 }
 
@@ -157,7 +155,7 @@ type traceResult struct {
 
 // trace runs strace with target (-- CMD ARGS, or -p PID...) and streams
 // the events of its trace to out until strace exits.
-func (b *straceBackend) trace(ctx context.Context, attach bool, target []string, out *emit.Stream) (traceResult, error) {
+func (b *straceBackend) trace(ctx context.Context, attach bool, target []string, out tracer.Sink) (traceResult, error) {
 	var res traceResult
 	r, w, err := tracePipe()
 	if err != nil {
@@ -168,9 +166,9 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 	traceFile := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), w.Fd())
 
 	cmd := exec.Command(b.path, append(b.flags(traceFile), target...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	var messages, straceStderr *os.File // strace's stderr, read by us (attach)
-	tty := -1                           // the terminal handed to strace's group (run)
+	var terminal *os.File               // the terminal handed to strace's group (run)
 	if attach {
 		// No program runs under strace: its stderr carries only its own
 		// messages, which we read to explain failures. Should stracectl
@@ -185,20 +183,21 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 	} else {
 		// The program inherits strace's stdio, so strace's own messages
 		// share the program's stderr: strace cannot separate them.
-		b.opts.giveStdio(cmd)
-		// A program reading our terminal must be in its foreground group
-		// (see terminal.go).
-		if fd, ok := foregroundTerminal(b.opts.Stdin); ok {
-			tty = fd
-			cmd.SysProcAttr.Foreground = true
-			cmd.SysProcAttr.Ctty = fd
-		}
+		b.opts.GiveStdio(cmd)
+		terminal = b.opts.Stdin
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	}
 	if b.opts.Debug {
-		fmt.Fprintf(b.opts.diag(), "stracectl: running %s\n", strings.Join(cmd.Args, " "))
+		fmt.Fprintf(b.opts.DiagWriter(), "stracectl: running %s\n", strings.Join(cmd.Args, " "))
 	}
-	if err := cmd.Start(); err != nil {
+	job, err := tracer.StartJob(cmd, terminal, nil, func(pid int) {
+		if !attach {
+			// strace has exited but is not reaped, so its group id
+			// cannot be reused yet: kill anything left in the group.
+			unix.Kill(-pid, syscall.SIGKILL)
+		}
+	})
+	if err != nil {
 		return res, fmt.Errorf("starting strace: %w", err)
 	}
 	var said chan straceMessages
@@ -212,23 +211,19 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 	// runs on, as it would under strace alone, and its events are dropped.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	supervised := make(chan supervision, 1)
+	stopped := make(chan bool, 1)
 	go func() {
-		s := b.supervise(ctx, cmd, attach, tty)
+		s := b.supervise(ctx, job, attach)
 		w.Close() // strace is gone: the parser sees the end of the trace
-		supervised <- s
+		stopped <- s
 	}()
 	res.events, res.stats = b.stream(r, out, func() {
 		if attach {
 			cancel()
 		}
 	})
-	s := <-supervised
-	if s.err != nil {
-		return res, s.err
-	}
-	res.stopped = s.stopped
-	res.status = exitStatus(cmd.ProcessState)
+	res.stopped = <-stopped
+	res.status = job.Status()
 	if said != nil {
 		m := <-said
 		res.straceLines, res.attachErrs = m.lines, m.attachErrs
@@ -254,10 +249,10 @@ func tracePipe() (r, w *os.File, err error) {
 // they arrive, until the trace ends. When out fails, onSinkError is called
 // once and the rest of the trace is read and dropped, so strace never
 // blocks on a full pipe.
-func (b *straceBackend) stream(r io.Reader, out *emit.Stream, onSinkError func()) (int64, parse.Stats) {
+func (b *straceBackend) stream(r io.Reader, out tracer.Sink, onSinkError func()) (int64, parse.Stats) {
 	opts := parse.Options{Raw: b.opts.Raw}
 	if b.opts.Debug {
-		diag := b.opts.diag()
+		diag := b.opts.DiagWriter()
 		opts.OnProblem = func(pr parse.Problem) {
 			fmt.Fprintf(diag, "stracectl: strace output %s\n", pr.Error())
 		}
@@ -313,99 +308,45 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// supervise waits for strace to exit. When ctx is cancelled it stops the
-// trace: a traced command's process group gets the signal that stopped us
-// (strace itself ignores it and reports the command's end), attached
-// strace gets SIGINT and detaches. What has not ended after the grace
-// period is killed: the traced processes first, strace itself a grace
-// period later. It returns once strace has exited and been reaped.
-func (b *straceBackend) supervise(ctx context.Context, cmd *exec.Cmd, attach bool, tty int) supervision {
-	pid := cmd.Process.Pid // also strace's process group id
-	stopped := false
-	var job *terminalJob
-	if tty >= 0 {
-		job = startTerminalJob(tty, pid)
+// supervise waits for strace to exit and says whether we stopped it. When
+// ctx is cancelled it stops the trace: a traced command's process group
+// gets the signal that stopped us (strace itself ignores it and reports the
+// command's end), attached strace gets SIGINT and detaches. What has not
+// ended after the grace period is killed: the traced processes first, so
+// that strace reports their end and flushes its trace, then strace too.
+func (b *straceBackend) supervise(ctx context.Context, job *tracer.Job, attach bool) bool {
+	pid := job.Pid()
+	stop := b.opts.NewStopper(
+		func() { job.Signal(tracer.StopSignal(ctx)) },
+		b.opts.KillStep("the traced command", func() {
+			for _, p := range tracer.GroupMembers(pid) {
+				if p != pid {
+					unix.Kill(p, syscall.SIGKILL)
+				}
+			}
+		}),
+		b.opts.KillStep("strace, after its tracees' kill,", func() { job.Signal(syscall.SIGKILL) }),
+	)
+	if attach {
+		stop = b.opts.NewStopper(
+			func() { unix.Kill(pid, syscall.SIGINT) },
+			b.opts.KillStep("strace (detaching)", func() { unix.Kill(pid, syscall.SIGKILL) }),
+		)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- waitExit(pid, job) }()
+	defer stop.Close()
+	stopped := false
 	done := ctx.Done()
-	var timer *time.Timer
-	var kill <-chan time.Time
-	kills := 0
 	for {
 		select {
 		case <-done:
 			done, stopped = nil, true
-			if attach {
-				unix.Kill(pid, syscall.SIGINT)
-			} else {
-				unix.Kill(-pid, stopSignal(ctx))
-			}
-			timer = time.NewTimer(b.grace)
-			defer timer.Stop()
-			kill = timer.C
-		case <-kill:
-			// First the traced processes alone, so that strace reports
-			// their end and flushes its trace; then strace too.
-			kills++
-			switch {
-			case attach:
-				fmt.Fprintf(b.opts.diag(), "stracectl: strace did not detach within %v; killing it\n", b.grace)
-				unix.Kill(pid, syscall.SIGKILL)
-			case kills == 1:
-				fmt.Fprintf(b.opts.diag(), "stracectl: the traced command did not stop within %v; killing it\n", b.grace)
-				for _, p := range groupMembers(pid) {
-					if p != pid {
-						unix.Kill(p, syscall.SIGKILL)
-					}
-				}
-			default:
-				fmt.Fprintf(b.opts.diag(), "stracectl: strace did not end within %v of its tracees' kill; killing it\n", b.grace)
-				unix.Kill(-pid, syscall.SIGKILL)
-			}
-			if attach || kills > 1 {
-				kill = nil
-			} else {
-				timer.Reset(b.grace)
-			}
-		case werr := <-exited:
-			if werr == nil && !attach {
-				// strace has exited but is not reaped, so its group id
-				// cannot be reused yet: kill anything left in the group.
-				unix.Kill(-pid, syscall.SIGKILL)
-			}
-			if job != nil {
-				job.end()
-			}
-			if err := cmd.Wait(); err != nil && cmd.ProcessState == nil {
-				return supervision{stopped, fmt.Errorf("waiting for strace: %w", err)}
-			}
-			return supervision{stopped, nil}
+			stop.Step()
+		case <-stop.C:
+			stop.Step()
+		case <-job.Exited():
+			return stopped
 		}
 	}
-}
-
-// supervision is how strace ended: whether we stopped it, and an error
-// when it could not be waited for.
-type supervision struct {
-	stopped bool
-	err     error
-}
-
-// groupMembers lists the processes of process group pgid, from /proc.
-func groupMembers(pgid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if pgrp, _, ok := procGroup(pid); ok && pgrp == pgid {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 // straceMessages is what strace said on stderr while attached.
@@ -424,11 +365,11 @@ func (b *straceBackend) readMessages(r io.Reader) straceMessages {
 	for sc.Scan() {
 		line := sc.Text()
 		if b.opts.Debug {
-			fmt.Fprintln(b.opts.diag(), line)
+			fmt.Fprintln(b.opts.DiagWriter(), line)
 		}
 		if err := attachError(line); err != nil {
 			m.attachErrs = append(m.attachErrs, err)
-			fmt.Fprintf(b.opts.diag(), "stracectl: %v\n", err)
+			fmt.Fprintf(b.opts.DiagWriter(), "stracectl: %v\n", err)
 			continue
 		}
 		if len(m.lines) == keptStraceLines {
@@ -462,9 +403,9 @@ func attachError(line string) error {
 	}
 	switch reason := rest[end+3:]; reason {
 	case "Operation not permitted":
-		return permissionError(pid)
+		return tracer.PermissionError(pid)
 	case "No such process":
-		return noSuchProcess(pid)
+		return tracer.NoSuchProcess(pid)
 	default:
 		return fmt.Errorf("cannot attach to process %d: %s", pid, reason)
 	}

@@ -1,4 +1,4 @@
-package tracer
+package strace
 
 import (
 	"bytes"
@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,18 +17,20 @@ import (
 
 	"github.com/stracectl/stracectl/emit"
 	"github.com/stracectl/stracectl/parse"
+	"github.com/stracectl/stracectl/tracer"
 )
 
-// straceTestSink keeps every event it is given.
-type straceTestSink struct{ events []parse.Event }
+// collector is a tracer.Sink that keeps every event it is given.
+type collector struct{ events []parse.Event }
 
-func (s *straceTestSink) Write(ev *parse.Event) error { s.events = append(s.events, *ev); return nil }
-func (s *straceTestSink) Flush() error                { return nil }
-func (s *straceTestSink) Close() error                { return nil }
+func (c *collector) Send(batch []parse.Event) ([]parse.Event, error) {
+	c.events = append(c.events, batch...)
+	return batch[:0], nil
+}
 
 // newStraceOrSkip returns the strace backend, or skips the test when strace
 // is not installed.
-func newStraceOrSkip(t *testing.T, opts Options) *straceBackend {
+func newStraceOrSkip(t *testing.T, opts tracer.Options) *straceBackend {
 	t.Helper()
 	b, err := newStrace(opts)
 	if err != nil {
@@ -51,26 +51,22 @@ func runTraced(t *testing.T, b *straceBackend, argv []string, stop <-chan struct
 			cancel(cause)
 		}()
 	}
-	sink := &straceTestSink{}
-	stream := emit.NewStream(sink)
-	status, err := b.Run(ctx, argv, stream)
-	if cerr := stream.Close(); cerr != nil {
-		t.Fatal(cerr)
-	}
+	sink := &collector{}
+	status, err := b.Run(ctx, argv, sink)
 	return status, sink.events, err
 }
 
 func TestStraceFlags(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		opts Options
+		opts tracer.Options
 		want string
 	}{
-		{"defaults", Options{}, "-f -T -q -ttt -o OUT"},
-		{"string limit", Options{StringLimit: 200}, "-f -T -q -ttt -o OUT -s 200"},
-		{"syscalls and classes", Options{Syscalls: []string{"openat", "%net"}}, "-f -T -q -ttt -o OUT -e trace=openat,%net"},
-		{"failed only", Options{FailedOnly: true}, "-f -T -q -ttt -o OUT -Z"},
-		{"all", Options{StringLimit: 8, Syscalls: []string{"read"}, FailedOnly: true}, "-f -T -q -ttt -o OUT -s 8 -e trace=read -Z"},
+		{"defaults", tracer.Options{}, "-f -T -q -ttt -o OUT"},
+		{"string limit", tracer.Options{StringLimit: 200}, "-f -T -q -ttt -o OUT -s 200"},
+		{"syscalls and classes", tracer.Options{Syscalls: []string{"openat", "%net"}}, "-f -T -q -ttt -o OUT -e trace=openat,%net"},
+		{"failed only", tracer.Options{FailedOnly: true}, "-f -T -q -ttt -o OUT -Z"},
+		{"all", tracer.Options{StringLimit: 8, Syscalls: []string{"read"}, FailedOnly: true}, "-f -T -q -ttt -o OUT -s 8 -e trace=read -Z"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &straceBackend{opts: tc.opts}
@@ -104,80 +100,34 @@ func TestAttachError(t *testing.T) {
 	}
 }
 
-func TestCheckAttachable(t *testing.T) {
-	gone := exec.Command("true")
-	if err := gone.Run(); err != nil {
+// whenSaid gives the traced command a pipe as its stdout and returns a
+// channel closed once the command has written "go" on it: the handshake
+// after which a test stops the trace. The caller closes said, our copy of
+// the pipe's write end, once the command has started.
+func whenSaid(t *testing.T, b *straceBackend) (stop chan struct{}, said *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name string
-		pid  int
-		want string
-	}{
-		{"zero", 0, "invalid PID 0"},
-		{"negative", -3, "invalid PID -3"},
-		{"ourselves", os.Getpid(), "it is stracectl itself"},
-		{"exited", gone.Process.Pid, "no such process: " + strconv.Itoa(gone.Process.Pid)},
-		{"our parent", os.Getppid(), ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := checkAttachable(tc.pid)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("got %v, want no error", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("got %v, want %q", err, tc.want)
-			}
-		})
-	}
-}
-
-func TestCommandProblem(t *testing.T) {
-	dir := t.TempDir()
-	plain := filepath.Join(dir, "plain")
-	if err := os.WriteFile(plain, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name, command string
-		want          string
-		status        int
-	}{
-		{"in PATH", "sh", "", 0},
-		{"a path", "/bin/sh", "", 0},
-		{"not in PATH", "stracectl-no-such-command", "stracectl-no-such-command: command not found", 127},
-		{"no such file", "./no-such-file", "./no-such-file: No such file or directory", 127},
-		{"a directory", dir, dir + ": Is a directory", 126},
-		{"not executable", plain, plain + ": Permission denied", 126},
-		{"empty", "", "'': command not found", 127},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			msg, status := commandProblem(tc.command)
-			if msg != tc.want || status != tc.status {
-				t.Errorf("got %q %d, want %q %d", msg, status, tc.want, tc.status)
-			}
-		})
-	}
+	t.Cleanup(func() { r.Close() })
+	b.opts.Stdout = w
+	stop = make(chan struct{})
+	go func() {
+		r.Read(make([]byte, 3)) // "go\n"
+		close(stop)
+	}()
+	return stop, w
 }
 
 func TestRunPassesTheStopSignalOn(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
-			b := newStraceOrSkip(t, Options{Syscalls: []string{"execve"}})
+			b := newStraceOrSkip(t, tracer.Options{Syscalls: []string{"execve"}})
 			// Stop once the command runs.
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			b.opts.Stdout = w
-			stop := make(chan struct{})
-			go func() {
-				r.Read(make([]byte, 3)) // "go\n"
-				close(stop)
-			}()
-			status, events, err := runTraced(t, b, []string{"sh", "-c", "echo go; exec sleep 100"}, stop, Interrupted{sig})
-			w.Close()
+			stop, said := whenSaid(t, b)
+			status, events, err := runTraced(t, b, []string{"sh", "-c", "echo go; exec sleep 100"}, stop, tracer.Interrupted{Signal: sig})
+			said.Close()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,17 +144,13 @@ func TestRunPassesTheStopSignalOn(t *testing.T) {
 
 func TestRunKillsWhatIgnoresTheStopSignal(t *testing.T) {
 	var diag bytes.Buffer
-	b := newStraceOrSkip(t, Options{Strict: true, Diag: &diag})
-	b.grace = 100 * time.Millisecond
-	stop := make(chan struct{})
-	time.AfterFunc(300*time.Millisecond, func() { close(stop) })
-	start := time.Now()
-	status, events, err := runTraced(t, b, []string{"sh", "-c", `trap "" INT TERM; sleep 100; sleep 100`}, stop, Interrupted{syscall.SIGTERM})
+	b := newStraceOrSkip(t, tracer.Options{Strict: true, Diag: &diag, KillAfter: 100 * time.Millisecond})
+	// Stop once the command ignores the signals.
+	stop, said := whenSaid(t, b)
+	status, events, err := runTraced(t, b, []string{"sh", "-c", `trap "" INT TERM; echo go; sleep 100; sleep 100`}, stop, tracer.Interrupted{Signal: syscall.SIGTERM})
+	said.Close()
 	if err != nil {
 		t.Fatalf("%v (a strict run fails on a cut trace)", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %v", d)
 	}
 	if status != 128+9 {
 		t.Errorf("status %d, want 137", status)
@@ -246,7 +192,7 @@ func TestRunReportsUnparsedLines(t *testing.T) {
 	for _, strict := range []bool{false, true} {
 		t.Run("strict="+strconv.FormatBool(strict), func(t *testing.T) {
 			var diag bytes.Buffer
-			b := &straceBackend{path: fake, opts: Options{Strict: strict, Diag: &diag}, grace: stopGrace}
+			b := &straceBackend{path: fake, opts: tracer.Options{Strict: strict, Diag: &diag}}
 			status, events, err := runTraced(t, b, []string{"true"}, nil, nil)
 			if status != 0 || len(events) != 2 {
 				t.Errorf("status %d and %d events, want 0 and 2", status, len(events))
@@ -261,27 +207,6 @@ func TestRunReportsUnparsedLines(t *testing.T) {
 				t.Errorf("got error %v and diagnostics %q, want a warning %q", err, diag.String(), verdict)
 			}
 		})
-	}
-}
-
-func TestGroupMembers(t *testing.T) {
-	cmd := exec.Command("sh", "-c", "sleep 100 & sleep 100 & wait")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pgid := cmd.Process.Pid
-	defer func() {
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		cmd.Wait()
-	}()
-	var members []int
-	for deadline := time.Now().Add(5 * time.Second); len(members) < 3 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-		members = groupMembers(pgid)
-	}
-	if len(members) != 3 || !slices.Contains(members, pgid) {
-		t.Errorf("members of group %d: %v, want sh and two sleeps", pgid, members)
 	}
 }
 

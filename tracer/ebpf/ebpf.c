@@ -20,9 +20,11 @@
 // buffer in one piece. exit and exit_group never return: they are written at
 // entry without a return value.
 //
-// Three flavours of the same programs exist: tp_btf (fastest: trusted
-// pointers, no probe reads), raw_tp, and classic tracepoints; user space
-// loads the first that the kernel accepts.
+// Three flavours of the same programs are built from this one source, each
+// its own object: FLAVOR_TP_BTF (fastest: trusted pointers, no probe
+// reads), FLAVOR_RAW_TP and FLAVOR_TRACEPOINT (for kernels where BTF
+// programs cannot attach); user space loads the first that the kernel
+// accepts. The programs have the same names in every flavour.
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -74,18 +76,25 @@ struct user_pt_regs {
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-#define MAX_CAPTURES 4
-// CAPTURE_SIZE is the most bytes read for one string, NUL included: PATH_MAX,
-// so that paths are shown in full as strace shows them.
-#define CAPTURE_SIZE 4096
+// Sizes user space shares (bpf2go -type limits).
+enum limits {
+	// MAX_CAPTURES is how many strings are read for one call.
+	MAX_CAPTURES = 4,
+	// CAPTURE_SIZE is the most bytes read for one string, NUL included:
+	// PATH_MAX, so that paths are shown in full as strace shows them.
+	CAPTURE_SIZE = 4096,
+	// MAX_SYSCALLS bounds the syscall numbers that can be filtered (-e)
+	// and have strings captured.
+	MAX_SYSCALLS = 1024,
+};
 // Captured strings are packed one after the other. At most three strings
 // precede one, so each starts below 3 * CAPTURE_SIZE; the start is masked
 // with CAPTURE_MASK for the verifier's sake, and may be followed by
 // CAPTURE_SIZE bytes.
 #define CAPTURE_MASK (CAPTURE_SIZE * MAX_CAPTURES - 1)
-#define MAX_SYSCALLS 1024
 
-// What to read at entry for one argument (enum captureKind in user space).
+// What to read at entry for one argument (syscalls.CaptureKind in user
+// space has the same values, checked by a test).
 enum capture_kind {
 	CAPTURE_NONE = 0,
 	CAPTURE_PATH = 1, // a NUL-terminated string
@@ -99,21 +108,35 @@ struct capture_spec {
 	__u8 kind[MAX_CAPTURES];
 };
 
-// Record flags.
-#define RECORD_RETURNED 1 // the call returned: ret and duration_ns are set
-#define RECORD_EXIT 2     // not a call: the task ended, ret is its wait status
-#define RECORD_SIGNAL 4   // not a call: a signal was delivered, ret is its number
-#define RECORD_UNTRACED 8 // not a call: the task left the trace, ret says why (UNTRACED_*)
+// Flags of a record.
+enum record_flag {
+	RECORD_RETURNED = 1, // the call returned: ret and duration_ns are set
+	RECORD_EXIT = 2,     // not a call: the task ended, ret is its wait status
+	RECORD_SIGNAL = 4,   // not a call: a signal was delivered, ret is its number
+	RECORD_UNTRACED = 8, // not a call: the task left the trace, ret says why
+};
 
 // Why a task left the trace (ret of a RECORD_UNTRACED record).
-#define UNTRACED_EXEC 1  // it executed a setuid/setgid or file-capability program
-#define UNTRACED_CREDS 2 // a call changed its credentials
+enum untraced_reason {
+	UNTRACED_EXEC = 1,  // it executed a setuid/setgid or file-capability program
+	UNTRACED_CREDS = 2, // a call changed its credentials
+};
 
-// Capture flags.
-#define CAPTURED 1  // this slot holds a string (possibly empty)
-#define TRUNCATED 2 // the string did not fit in CAPTURE_SIZE
-#define FAULTED 4   // the memory could not be read
-#define MORE 8      // argv: entries follow that were not captured
+// Flags of a capture slot.
+enum capture_flag {
+	CAPTURED = 1,  // this slot holds a string (possibly empty)
+	TRUNCATED = 2, // the string did not fit in CAPTURE_SIZE
+	FAULTED = 4,   // the memory could not be read
+	MORE = 8,      // argv: entries follow that were not captured
+};
+
+// The enums above are for user space (bpf2go -type): these keep them in
+// the object's BTF.
+const enum limits *unused_limits __attribute__((unused));
+const enum record_flag *unused_record_flag __attribute__((unused));
+const enum untraced_reason *unused_untraced_reason __attribute__((unused));
+const enum capture_flag *unused_capture_flag __attribute__((unused));
+const enum capture_kind *unused_capture_kind __attribute__((unused));
 
 // record is what user space reads for one call: this header, then
 // data_len bytes of captured strings (slot i at cap_off[i], cap_len[i]
@@ -200,16 +223,17 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-// newborn holds, in the raw_tp and tracepoint flavours only, the tids of
-// tasks forked by a traced task: without trusted pointers the fork hook
-// cannot give the child its storage, so the child takes it at its first
-// syscall.
+#ifndef FLAVOR_TP_BTF
+// newborn holds, in the raw_tp and tracepoint flavours, the tids of tasks
+// forked by a traced task: without trusted pointers the fork hook cannot
+// give the child its storage, so the child takes it at its first syscall.
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, __u32);
 } newborn SEC(".maps");
+#endif
 
 // read_string reads the user string at ptr into capture slot `slot` at
 // offset *off of the data area, and advances *off past it.
@@ -507,10 +531,11 @@ static __always_inline void check_creds(struct task_struct *task, struct task_st
 		untrace(task, st, UNTRACED_CREDS);
 }
 
+#if defined(FLAVOR_TP_BTF)
 // --- tp_btf: trusted task pointers, registers read directly. ---
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
+int BPF_PROG(trace_enter, struct pt_regs *regs, long id)
 {
 	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
 	if (!st)
@@ -522,7 +547,7 @@ int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(exit_btf, struct pt_regs *regs, long ret)
+int BPF_PROG(trace_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
@@ -535,7 +560,7 @@ int BPF_PROG(exit_btf, struct pt_regs *regs, long ret)
 }
 
 SEC("tp_btf/sched_process_fork")
-int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+int BPF_PROG(trace_fork, struct task_struct *parent, struct task_struct *child)
 {
 	long flags = fork_flags(bpf_task_storage_get(&tasks, parent, 0, 0));
 	if (flags < 0)
@@ -549,7 +574,7 @@ int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+int BPF_PROG(trace_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
 	if (!st)
@@ -571,7 +596,7 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(end_btf, struct task_struct *p)
+int BPF_PROG(trace_end, struct task_struct *p)
 {
 	struct task_state *st = bpf_task_storage_get(&tasks, p, 0, 0);
 	if (st)
@@ -580,7 +605,7 @@ int BPF_PROG(end_btf, struct task_struct *p)
 }
 
 SEC("tp_btf/signal_deliver")
-int BPF_PROG(signal_btf, int sig)
+int BPF_PROG(trace_signal, int sig)
 {
 	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
 	if (st)
@@ -588,6 +613,7 @@ int BPF_PROG(signal_btf, int sig)
 	return 0;
 }
 
+#else
 // --- raw_tp and classic tracepoints: untrusted pointers. ---
 
 // current_state returns the current task's state, adopting it first when
@@ -656,8 +682,9 @@ static __always_inline void note_exec(void)
 	check_exec(task, st);
 }
 
+#if defined(FLAVOR_RAW_TP)
 SEC("raw_tp/sys_enter")
-int BPF_PROG(enter_raw, struct pt_regs *regs, long id)
+int BPF_PROG(trace_enter, struct pt_regs *regs, long id)
 {
 	struct task_state *st = current_state();
 	if (!st)
@@ -669,7 +696,7 @@ int BPF_PROG(enter_raw, struct pt_regs *regs, long id)
 }
 
 SEC("raw_tp/sys_exit")
-int BPF_PROG(exit_raw, struct pt_regs *regs, long ret)
+int BPF_PROG(trace_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
@@ -682,28 +709,28 @@ int BPF_PROG(exit_raw, struct pt_regs *regs, long ret)
 }
 
 SEC("raw_tp/sched_process_fork")
-int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
+int BPF_PROG(trace_fork, struct task_struct *parent, struct task_struct *child)
 {
 	note_fork(BPF_CORE_READ(child, pid));
 	return 0;
 }
 
 SEC("raw_tp/sched_process_exec")
-int BPF_PROG(exec_raw)
+int BPF_PROG(trace_exec)
 {
 	note_exec();
 	return 0;
 }
 
 SEC("raw_tp/sched_process_exit")
-int BPF_PROG(end_raw)
+int BPF_PROG(trace_end)
 {
 	note_task_exit();
 	return 0;
 }
 
 SEC("raw_tp/signal_deliver")
-int BPF_PROG(signal_raw, int sig)
+int BPF_PROG(trace_signal, int sig)
 {
 	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
 	if (st)
@@ -711,8 +738,9 @@ int BPF_PROG(signal_raw, int sig)
 	return 0;
 }
 
+#elif defined(FLAVOR_TRACEPOINT)
 SEC("tracepoint/raw_syscalls/sys_enter")
-int enter_tp(struct trace_event_raw_sys_enter *ctx)
+int trace_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	struct task_state *st = current_state();
 	if (!st)
@@ -724,7 +752,7 @@ int enter_tp(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/raw_syscalls/sys_exit")
-int exit_tp(struct trace_event_raw_sys_exit *ctx)
+int trace_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
@@ -737,31 +765,35 @@ int exit_tp(struct trace_event_raw_sys_exit *ctx)
 }
 
 SEC("tracepoint/sched/sched_process_fork")
-int fork_tp(struct trace_event_raw_sched_process_fork *ctx)
+int trace_fork(struct trace_event_raw_sched_process_fork *ctx)
 {
 	note_fork(ctx->child_pid);
 	return 0;
 }
 
 SEC("tracepoint/sched/sched_process_exec")
-int exec_tp(void *ctx)
+int trace_exec(void *ctx)
 {
 	note_exec();
 	return 0;
 }
 
 SEC("tracepoint/sched/sched_process_exit")
-int end_tp(void *ctx)
+int trace_end(void *ctx)
 {
 	note_task_exit();
 	return 0;
 }
 
 SEC("tracepoint/signal/signal_deliver")
-int signal_tp(struct trace_event_raw_signal_deliver *ctx)
+int trace_signal(struct trace_event_raw_signal_deliver *ctx)
 {
 	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
 	if (st)
 		on_signal(st, ctx->sig);
 	return 0;
 }
+#else
+#error "build with -DFLAVOR_TP_BTF, -DFLAVOR_RAW_TP or -DFLAVOR_TRACEPOINT"
+#endif
+#endif

@@ -1,6 +1,6 @@
 //go:build linux && (amd64 || arm64)
 
-package tracer
+package ebpf
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/stracectl/stracectl/emit"
 	"github.com/stracectl/stracectl/parse"
+	"github.com/stracectl/stracectl/tracer"
+	"github.com/stracectl/stracectl/tracer/syscalls"
 )
 
 // needEBPF skips the test where the programs cannot load.
@@ -42,28 +44,33 @@ func needTracefs(t *testing.T) {
 	t.Cleanup(func() { unix.Unmount(dir, 0) })
 }
 
-// collector is a sink that keeps every event.
+// collector is a tracer.Sink that keeps every event.
 type collector struct{ events []parse.Event }
 
-func (c *collector) Write(ev *parse.Event) error { c.events = append(c.events, *ev); return nil }
-func (c *collector) Flush() error                { return nil }
-func (c *collector) Close() error                { return nil }
+func (c *collector) Send(batch []parse.Event) ([]parse.Event, error) {
+	c.events = append(c.events, batch...)
+	return batch[:0], nil
+}
 
 // TestEBPFHookFlavors runs a command under each way of attaching the
 // programs: the fallbacks must trace the same tree as tp_btf.
 func TestEBPFHookFlavors(t *testing.T) {
 	needEBPF(t)
-	for _, f := range hookFlavors {
+	for _, f := range flavours {
 		t.Run(f.name, func(t *testing.T) {
 			if f.name == "tracepoint" {
 				needTracefs(t)
 			}
-			spec, err := loadEbpfProg()
+			spec, err := f.load()
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := Options{}
-			if err := configure(spec, &opts); err != nil {
+			opts := tracer.Options{}
+			settings, err := newSettings(&opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := settings.apply(spec, ringSize(0)); err != nil {
 				t.Fatal(err)
 			}
 			b, err := load(spec, f, opts, &ebpf.CollectionOptions{})
@@ -71,11 +78,9 @@ func TestEBPFHookFlavors(t *testing.T) {
 				t.Fatalf("%s does not load here: %v", f.name, err)
 			}
 			sink := &collector{}
-			stream := emit.NewStream(sink)
 			// sh ends first; the run goes on until its orphaned
 			// subshell and the subshell's sleep have ended too.
-			status, err := b.Run(context.Background(), []string{"sh", "-c", "(sleep 0.1; exit 4) & exit 3"}, stream)
-			stream.Close()
+			status, err := b.Run(context.Background(), []string{"sh", "-c", "(sleep 0.1; exit 4) & exit 3"}, sink)
 			if err != nil || status != 3 {
 				t.Fatalf("status %d, err %v; want 3 from the command", status, err)
 			}
@@ -97,16 +102,14 @@ func TestEBPFHookFlavors(t *testing.T) {
 }
 
 // traceCommand runs argv under a fresh backend and returns its events.
-func traceCommand(t *testing.T, opts Options, argv ...string) []parse.Event {
+func traceCommand(t *testing.T, opts tracer.Options, argv ...string) []parse.Event {
 	t.Helper()
 	b, err := newEBPF(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sink := &collector{}
-	stream := emit.NewStream(sink)
-	_, err = b.Run(context.Background(), argv, stream)
-	stream.Close()
+	_, err = b.Run(context.Background(), argv, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +121,13 @@ func traceCommand(t *testing.T, opts Options, argv ...string) []parse.Event {
 // longer than captureSize, cut there.
 func TestEBPFCapturedStrings(t *testing.T) {
 	needEBPF(t)
-	evs := traceCommand(t, Options{}, "true", "one", "two", "three")
+	evs := traceCommand(t, tracer.Options{}, "true", "one", "two", "three")
 	if got, want := evs[0].Args[1], `["true", "one", "two", ...]`; got != want {
 		t.Errorf("execve argv %s, want %s", got, want)
 	}
 	long := "/" + strings.Repeat("x", 2*captureSize)
 	var path string
-	for _, ev := range traceCommand(t, Options{Syscalls: []string{"statx", "newfstatat"}}, "ls", long) {
+	for _, ev := range traceCommand(t, tracer.Options{Syscalls: []string{"statx", "newfstatat"}}, "ls", long) {
 		for _, a := range ev.Args {
 			if strings.HasPrefix(a, `"/xxx`) {
 				path = a
@@ -133,6 +136,27 @@ func TestEBPFCapturedStrings(t *testing.T) {
 	}
 	if want := `"` + long[:captureSize-1] + `"...`; path != want {
 		t.Errorf("a %d-byte path printed as %d bytes %.12q...%q; want its first %d bytes then \"...", len(long), len(path), path, path[max(0, len(path)-8):], captureSize-1)
+	}
+}
+
+// TestContractWithC checks the values user space shares with ebpf.c but
+// does not take from bpf2go's output: syscalls.CaptureKind is written to
+// capture_specs as it is.
+func TestContractWithC(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		go_  syscalls.CaptureKind
+		c    tpBtfCaptureKind
+	}{
+		{"CAPTURE_PATH", syscalls.CapturePath, tpBtfCaptureKindCAPTURE_PATH},
+		{"CAPTURE_ARGV", syscalls.CaptureArgv, tpBtfCaptureKindCAPTURE_ARGV},
+	} {
+		if uint32(c.go_) != uint32(c.c) {
+			t.Errorf("%s is %d in ebpf.c and %d in syscalls.CaptureKind", c.name, c.c, c.go_)
+		}
+	}
+	if syscalls.MaxCaptures != int(tpBtfLimitsMAX_CAPTURES) {
+		t.Errorf("MAX_CAPTURES is %d in ebpf.c and syscalls.MaxCaptures %d", tpBtfLimitsMAX_CAPTURES, syscalls.MaxCaptures)
 	}
 }
 
@@ -152,10 +176,10 @@ func TestRingSize(t *testing.T) {
 	}
 }
 
-// record builds a ring buffer record as ebpf.c writes it.
-func record(nr uint32, ret int64, returned bool, args [6]uint64, strs ...string) []byte {
+// makeRecord builds a ring buffer record as ebpf.c writes it.
+func makeRecord(nr uint32, ret int64, returned bool, args [6]uint64, strs ...string) []byte {
 	raw := make([]byte, recordSize, recordSize+256)
-	rec := (*ebpfProgRecord)(unsafe.Pointer(&raw[0]))
+	rec := (*record)(unsafe.Pointer(&raw[0]))
 	rec.TimeNs, rec.DurationNs = 123456789012, 1500
 	rec.Args, rec.Ret, rec.Nr = args, ret, nr
 	rec.Tgid, rec.Tid = 42, 43
@@ -171,7 +195,7 @@ func record(nr uint32, ret int64, returned bool, args [6]uint64, strs ...string)
 		rec.CapFlags[i] = captureCaptured
 		raw = append(raw, s...)
 	}
-	rec = (*ebpfProgRecord)(unsafe.Pointer(&raw[0]))
+	rec = (*record)(unsafe.Pointer(&raw[0]))
 	rec.DataLen = uint32(len(raw) - recordSize)
 	return raw
 }
@@ -186,12 +210,12 @@ func TestEventFromRecord(t *testing.T) {
 	}{
 		{
 			`openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = -1 ENOENT`,
-			record(unix.SYS_OPENAT, -int64(unix.ENOENT), true, [6]uint64{atFdcwd, 0x1000, 0}, "/etc/passwd"),
+			makeRecord(unix.SYS_OPENAT, -int64(unix.ENOENT), true, [6]uint64{atFdcwd, 0x1000, 0}, "/etc/passwd"),
 			parse.Event{Syscall: "openat", Args: []string{"AT_FDCWD", `"/etc/passwd"`}, Errno: "ENOENT", HasDuration: true},
 		},
 		{
 			`exit_group(3) = ?`,
-			record(unix.SYS_EXIT_GROUP, 0, false, [6]uint64{3}),
+			makeRecord(unix.SYS_EXIT_GROUP, 0, false, [6]uint64{3}),
 			parse.Event{Syscall: "exit_group", Args: []string{"3"}},
 		},
 	} {
@@ -224,8 +248,8 @@ func TestEventFromRecord(t *testing.T) {
 	if f.event(new(parse.Event), make([]byte, recordSize-1)) {
 		t.Error("a record shorter than its header was accepted")
 	}
-	bad := record(unix.SYS_OPENAT, 3, true, [6]uint64{atFdcwd, 0x1000}, "/etc/passwd")
-	(*ebpfProgRecord)(unsafe.Pointer(&bad[0])).CapLen[0] = 4000
+	bad := makeRecord(unix.SYS_OPENAT, 3, true, [6]uint64{atFdcwd, 0x1000}, "/etc/passwd")
+	(*record)(unsafe.Pointer(&bad[0])).CapLen[0] = 4000
 	var ev parse.Event
 	if !f.event(&ev, bad) || ev.Args[1] != "0x1000" {
 		t.Errorf("a capture beyond the record printed %q, want the pointer 0x1000", ev.Args[1])
@@ -246,8 +270,8 @@ func TestTaskEventFromRecord(t *testing.T) {
 		{"--- SIGCHLD ---", recordSignal, 17, parse.Event{Kind: parse.KindSignal, Signal: "SIGCHLD"}},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
-			raw := record(0, tc.value, false, [6]uint64{})
-			(*ebpfProgRecord)(unsafe.Pointer(&raw[0])).Flags = tc.flags
+			raw := makeRecord(0, tc.value, false, [6]uint64{})
+			(*record)(unsafe.Pointer(&raw[0])).Flags = tc.flags
 			var ev parse.Event
 			if !f.event(&ev, raw) {
 				t.Fatal("record rejected")
@@ -269,8 +293,8 @@ func BenchmarkEventToJSON(b *testing.B) {
 		name string
 		raw  []byte
 	}{
-		{"getppid", record(unix.SYS_GETPPID, 4242, true, [6]uint64{})},
-		{"openat", record(unix.SYS_OPENAT, 3, true, [6]uint64{0xffffffffffffff9c, 0x1000, 0x80000}, "/usr/lib/x86_64-linux-gnu/libc.so.6")},
+		{"getppid", makeRecord(unix.SYS_GETPPID, 4242, true, [6]uint64{})},
+		{"openat", makeRecord(unix.SYS_OPENAT, 3, true, [6]uint64{0xffffffffffffff9c, 0x1000, 0x80000}, "/usr/lib/x86_64-linux-gnu/libc.so.6")},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			f := newEventFiller(32, io.Discard)

@@ -1,4 +1,12 @@
-package tracer
+// Package syscalls knows the system calls of each architecture and prints
+// them as strace does: names, argument counts and strace's classes, errno
+// names and messages, flag names (generated from the kernel's headers,
+// strace's own tables and the C library by scripts/gen-syscalls), the
+// arguments a tracer must read from user memory, and the Printer that
+// turns a raw call into strace's text. The eBPF backend prints with it;
+// both backends check -e names against it. It has no Linux-only code, so
+// that stracectl builds everywhere; the tables exist for amd64 and arm64.
+package syscalls
 
 import (
 	"errors"
@@ -11,50 +19,50 @@ import (
 	"github.com/stracectl/stracectl/parse"
 )
 
-//go:generate go run ../scripts/gen-syscalls -out .
+//go:generate go run ../../scripts/gen-syscalls -out .
 
-// rawCall is one completed system call as the eBPF program reports it,
+// Call is one completed system call as the eBPF program reports it,
 // before decoding.
-type rawCall struct {
-	Nr       uint32                      // syscall number
-	Args     [6]uint64                   // arguments at entry
-	Ret      int64                       // return value; -errno on failure
-	Returned bool                        // false for calls that never return (exit, exit_group); an execve that succeeded is true
-	Caps     [maxCaptures]capturedString // user memory read at entry, in the order captures(Nr) lists
+type Call struct {
+	Nr       uint32                // syscall number
+	Args     [6]uint64             // arguments at entry
+	Ret      int64                 // return value; -errno on failure
+	Returned bool                  // false for calls that never return (exit, exit_group); an execve that succeeded is true
+	Caps     [MaxCaptures]Captured // user memory read at entry, in the order Captures(Nr) lists
 }
 
-// maxCaptures is how many strings the eBPF program reads for one call.
-const maxCaptures = 4
+// MaxCaptures is how many strings the eBPF program reads for one call.
+const MaxCaptures = 4
 
-// capturedString is user memory the eBPF program read at syscall entry.
+// Captured is user memory the eBPF program read at syscall entry.
 //
 // Data is nil only when nothing is there: an argv slot past the end of argv,
 // or a string that could not be read (then Faulted is set). An empty string
 // that was read is a non-nil empty slice.
-type capturedString struct {
+type Captured struct {
 	Data      []byte // bytes read (without the NUL)
 	Truncated bool   // the string was longer than the capture buffer
 	Faulted   bool   // could not be read: the pointer is printed, as strace does
 	More      bool   // argv only, on the last slot: further entries follow that were not captured
 }
 
-// capture says which argument of a call the eBPF program must read from
+// Capture says which argument of a call the eBPF program must read from
 // user memory at syscall entry.
-type capture struct {
+type Capture struct {
 	Arg  uint8
-	Kind captureKind
+	Kind CaptureKind
 }
 
-// captureKind says how an argument is read.
-type captureKind uint8
+// CaptureKind says how an argument is read.
+type CaptureKind uint8
 
 const (
-	// capturePath is a NUL-terminated string (a path, printed in full
+	// CapturePath is a NUL-terminated string (a path, printed in full
 	// like strace does); it fills one capture slot.
-	capturePath captureKind = iota + 1
-	// captureArgv is a char*[] ending in NULL: its first entries are read
+	CapturePath CaptureKind = iota + 1
+	// CaptureArgv is a char*[] ending in NULL: its first entries are read
 	// into the remaining capture slots, one entry per slot.
-	captureArgv
+	CaptureArgv
 )
 
 // syscallClass is a set of strace's syscall classes (%file, %net ...), with
@@ -88,31 +96,31 @@ type ioctlEntry struct {
 	name string
 }
 
-// captures returns what the eBPF program must read from user memory for
-// call nr: nil for calls with no strings, at most maxCaptures slots in all.
-func captures(nr uint32) []capture {
+// Captures returns what the eBPF program must read from user memory for
+// call nr: nil for calls with no strings, at most MaxCaptures slots in all.
+func Captures(nr uint32) []Capture {
 	if int(nr) >= len(callDecoders) {
 		return nil
 	}
 	return callDecoders[nr].captures
 }
 
-// syscallName returns strace's name for call nr, or "syscall_0x..." (as
+// Name returns strace's name for call nr, or "syscall_0x..." (as
 // strace prints it) for a number it does not know.
-func syscallName(nr uint32) string {
+func Name(nr uint32) string {
 	if int(nr) < len(syscallTable) && syscallTable[nr].name != "" {
 		return syscallTable[nr].name
 	}
 	return "syscall_0x" + strconv.FormatUint(uint64(nr), 16)
 }
 
-// syscallNumbers resolves -e selections to syscall numbers, as strace's
+// Numbers resolves -e selections to syscall numbers, as strace's
 // -e trace= does: names ("openat"), classes ("%file", "%net", "%process" ...,
 // any case), numbers ("257"), regular expressions ("/^open"), "all"; a
 // leading "?" makes an entry that selects nothing acceptable, and a leading
 // "!" on the first entry inverts the whole selection. The result is sorted
 // and without duplicates.
-func syscallNumbers(specs []string) ([]uint32, error) {
+func Numbers(specs []string) ([]uint32, error) {
 	var selected [len(syscallTable)]bool
 	invert := false
 	for i, spec := range specs {
@@ -216,30 +224,31 @@ const (
 	argsArenaSize   = 4 << 10
 )
 
-// decoder turns rawCalls into Events with strace's text. It is not safe for
-// concurrent use; one decoder serves one ring buffer reader.
-type decoder struct {
+// Printer prints raw calls as strace prints them: it fills an Event's
+// name, arguments and result with strace's text. It is not safe for
+// concurrent use; one Printer serves one ring buffer reader.
+type Printer struct {
 	stringLimit int      // -s: longest non-path string shown
 	arena       []byte   // text of decoded arguments, names and results
 	building    int      // start in arena of the string being built
 	args        []string // backing store of Args slices
 }
 
-// newDecoder returns a decoder printing strings of at most stringLimit
+// NewPrinter returns a Printer showing strings of at most stringLimit
 // bytes (strace -s; 0 means strace's default of 32). Paths are printed in
 // full whatever the limit, as strace does.
-func newDecoder(stringLimit int) *decoder {
+func NewPrinter(stringLimit int) *Printer {
 	if stringLimit <= 0 {
 		stringLimit = 32
 	}
-	return &decoder{stringLimit: stringLimit}
+	return &Printer{stringLimit: stringLimit}
 }
 
-// decode fills ev's call fields from c: Syscall, Args, Ret, Returned,
+// Print fills ev's call fields from c, in strace's text: Syscall, Args, Ret, Returned,
 // Retval, HasRetval, Errno, Errmsg (and Note where strace prints one it can
 // know). Other fields of ev are left alone. The strings it sets stay valid
 // after later calls.
-func (d *decoder) decode(ev *parse.Event, c *rawCall) {
+func (d *Printer) Print(ev *parse.Event, c *Call) {
 	cd := &unknownCall
 	if int(c.Nr) < len(callDecoders) && syscallTable[c.Nr].name != "" {
 		cd = &callDecoders[c.Nr]
@@ -255,7 +264,7 @@ func (d *decoder) decode(ev *parse.Event, c *rawCall) {
 }
 
 // decodeResult fills the result fields as strace prints the result.
-func (d *decoder) decodeResult(ev *parse.Event, cd *callDecoder, c *rawCall) {
+func (d *Printer) decodeResult(ev *parse.Event, cd *callDecoder, c *Call) {
 	ev.Errno, ev.Errmsg, ev.Note = "", "", ""
 	ev.Retval, ev.HasRetval = 0, false
 	if !c.Returned {
@@ -300,7 +309,7 @@ const maxErrno = 4095
 
 // newArgs returns an empty slice with room for n arguments, cut from the
 // string arena.
-func (d *decoder) newArgs(n int) []string {
+func (d *Printer) newArgs(n int) []string {
 	if cap(d.args)-len(d.args) < n {
 		d.args = make([]string, 0, argsArenaSize)
 	}
@@ -310,7 +319,7 @@ func (d *decoder) newArgs(n int) []string {
 }
 
 // decodeArgs prints the arguments of c as strace does.
-func (d *decoder) decodeArgs(cd *callDecoder, c *rawCall) []string {
+func (d *Printer) decodeArgs(cd *callDecoder, c *Call) []string {
 	args := d.newArgs(len(cd.args))
 	slot := 0
 	for i, kind := range cd.args {
@@ -326,7 +335,7 @@ func (d *decoder) decodeArgs(cd *callDecoder, c *rawCall) []string {
 			args = append(args, d.socketProtocol(c.Args[0], v))
 		case argArgv:
 			args = append(args, d.argvArg(v, c.Caps[slot:]))
-			slot = maxCaptures
+			slot = MaxCaptures
 		case argClone:
 			if i == 0 {
 				args = d.cloneArgs(args, c)
@@ -352,7 +361,7 @@ func (d *decoder) decodeArgs(cd *callDecoder, c *rawCall) []string {
 }
 
 // valueArg prints an argument that is a plain value.
-func (d *decoder) valueArg(kind argKind, v uint64) string {
+func (d *Printer) valueArg(kind argKind, v uint64) string {
 	switch kind {
 	case argPtr:
 		if v == 0 {
@@ -432,7 +441,7 @@ func (d *decoder) valueArg(kind argKind, v uint64) string {
 // " or " when several share the code, else _IOC(dir, type, nr, size).
 // (strace spells out a few families of unnamed codes, such as evdev's,
 // in their own way; those print as _IOC here.)
-func (d *decoder) ioctlCmd(code uint32) string {
+func (d *Printer) ioctlCmd(code uint32) string {
 	lo, hi := 0, len(ioctlTable)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -484,7 +493,7 @@ func (d *decoder) ioctlCmd(code uint32) string {
 const sockTypeMask = 0xf
 
 // socketType prints a socket type as strace does: SOCK_STREAM|SOCK_CLOEXEC.
-func (d *decoder) socketType(v uint64) string {
+func (d *Printer) socketType(v uint64) string {
 	d.begin()
 	typ, found := v&sockTypeMask, false
 	for _, e := range socketTypes {
@@ -530,7 +539,7 @@ func addressFamily(name string) uint64 {
 // IPPROTO_* for IPv4 and IPv6, NETLINK_* for netlink, else the number.
 // (strace also names the protocols of rarer families; those print as
 // numbers here.)
-func (d *decoder) socketProtocol(family, v uint64) string {
+func (d *Printer) socketProtocol(family, v uint64) string {
 	switch uint64(uint32(family)) {
 	case afInet, afInet6:
 		return d.value(inetProtocols, uint64(uint32(v)), "IPPROTO_???")
@@ -561,7 +570,7 @@ func fcntlCmd(name string) uint64 {
 
 // fcntlArg prints fcntl's third argument as strace does for the command;
 // ok is false for the commands strace prints with two arguments.
-func (d *decoder) fcntlArg(cmd, v uint64) (text string, ok bool) {
+func (d *Printer) fcntlArg(cmd, v uint64) (text string, ok bool) {
 	switch uint64(uint32(cmd)) {
 	case fGetfd, fGetfl, fGetsig, fGetown, fGetpipeSz, fGetlease, fGetSeals:
 		return "", false
@@ -583,7 +592,7 @@ func (d *decoder) fcntlArg(cmd, v uint64) (text string, ok bool) {
 
 // fcntlResult prints fcntl's result as strace does: hex with the flags for
 // F_GETFD and F_GETFL, the signal's name for F_GETSIG.
-func (d *decoder) fcntlResult(ev *parse.Event, cmd uint64, ret int64) {
+func (d *Printer) fcntlResult(ev *parse.Event, cmd uint64, ret int64) {
 	switch uint64(uint32(cmd)) {
 	case fGetfd:
 		if ret != 0 {
@@ -616,7 +625,7 @@ func (d *decoder) fcntlResult(ev *parse.Event, cmd uint64, ret int64) {
 // with the exit signal, then parent_tid=, tls= and child_tidptr= when the
 // flags use them. parent_tid is printed as the pointer (strace reads the
 // tid written there).
-func (d *decoder) cloneArgs(args []string, c *rawCall) []string {
+func (d *Printer) cloneArgs(args []string, c *Call) []string {
 	flags := c.Args[0] &^ cloneSignalMask
 	sig := c.Args[0] & cloneSignalMask
 	d.begin()
@@ -684,7 +693,7 @@ const futexCmdMask = 127
 // operation, then what the operation uses. A timeout is printed as its
 // pointer (strace prints the timespec), and FUTEX_WAKE_OP's encoded
 // operation as hex (strace spells it out).
-func (d *decoder) futexArgs(args []string, c *rawCall) []string {
+func (d *Printer) futexArgs(args []string, c *Call) []string {
 	op := uint64(uint32(c.Args[1]))
 	val := d.unsigned(uint64(uint32(c.Args[2])))
 	val2 := uint64(uint32(c.Args[3]))
@@ -738,7 +747,7 @@ var cloneTLSArg, cloneChildTidArg = func() (int, int) {
 }()
 
 // appendPointer appends a pointer as strace prints one: NULL or 0x....
-func (d *decoder) appendPointer(v uint64) {
+func (d *Printer) appendPointer(v uint64) {
 	if v == 0 {
 		d.appendString("NULL")
 		return
@@ -751,7 +760,7 @@ func (d *decoder) appendPointer(v uint64) {
 // flags set, in the xlat's order, joined by "|"; bits without a name as
 // hex after them; a set with no known flag as hex with the default in a
 // comment ("0x80000000 /* AT_??? */"); zero as the name of 0 or "0".
-func (d *decoder) flags(x xlat, v uint64, dflt string) string {
+func (d *Printer) flags(x xlat, v uint64, dflt string) string {
 	d.begin()
 	if !d.appendFlags(x, v) {
 		if v == 0 {
@@ -767,7 +776,7 @@ func (d *decoder) flags(x xlat, v uint64, dflt string) string {
 // appendFlags appends the names of the flags of x set in v, and the bits
 // left as |0x...; it appends nothing and returns false when no name
 // matched.
-func (d *decoder) appendFlags(x xlat, v uint64) bool {
+func (d *Printer) appendFlags(x xlat, v uint64) bool {
 	n := 0
 	for _, e := range x {
 		if v == e.value || e.value != 0 && v&e.value == e.value {
@@ -792,7 +801,7 @@ func (d *decoder) appendFlags(x xlat, v uint64) bool {
 // value prints one value of a set as strace's printxval does: its name,
 // or hex with the default in a comment ("0x7 /* SEEK_??? */"), or plain hex
 // when there is no default.
-func (d *decoder) value(x xlat, v uint64, dflt string) string {
+func (d *Printer) value(x xlat, v uint64, dflt string) string {
 	for _, e := range x {
 		if e.value == v {
 			return e.name
@@ -814,13 +823,13 @@ func (d *decoder) value(x xlat, v uint64, dflt string) string {
 
 // openFlags prints open's flags as strace does: the access mode, then the
 // other flags (O_RDONLY|O_CLOEXEC).
-func (d *decoder) openFlags(v uint64) string {
+func (d *Printer) openFlags(v uint64) string {
 	d.begin()
 	d.appendOpenFlags(v)
 	return d.end()
 }
 
-func (d *decoder) appendOpenFlags(v uint64) {
+func (d *Printer) appendOpenFlags(v uint64) {
 	v = uint64(uint32(v))
 	mode := v & oAccmode
 	for _, e := range openAccessModes {
@@ -840,7 +849,7 @@ func (d *decoder) appendOpenFlags(v uint64) {
 
 // statxFlags prints statx's flags as strace does: the sync type, then the
 // AT_* flags (AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW).
-func (d *decoder) statxFlags(v uint64) string {
+func (d *Printer) statxFlags(v uint64) string {
 	d.begin()
 	d.appendFlags(statxSyncTypes, v&atStatxSyncType)
 	if rest := v &^ atStatxSyncType; rest != 0 {
@@ -855,7 +864,7 @@ func (d *decoder) statxFlags(v uint64) string {
 
 // mapFlags prints mmap's flags as strace does: the mapping type, the other
 // flags, and the huge page size as N<<MAP_HUGE_SHIFT.
-func (d *decoder) mapFlags(v uint64) string {
+func (d *Printer) mapFlags(v uint64) string {
 	d.begin()
 	typ := v & mapType
 	found := false
@@ -895,7 +904,7 @@ func (d *decoder) mapFlags(v uint64) string {
 
 // signal prints a signal number as strace does: SIGTERM, SIGRT_3, or the
 // number when it has no name (0 included).
-func (d *decoder) signal(sig int64) string {
+func (d *Printer) signal(sig int64) string {
 	switch {
 	case sig > 0 && sig < int64(len(signalNames)) && signalNames[sig] != "":
 		return signalNames[sig]
@@ -916,7 +925,7 @@ var smallInts = func() (s [256]string) {
 	return
 }()
 
-func (d *decoder) decimal(v int64) string {
+func (d *Printer) decimal(v int64) string {
 	if v >= 0 && v < int64(len(smallInts)) {
 		return smallInts[v]
 	}
@@ -926,7 +935,7 @@ func (d *decoder) decimal(v int64) string {
 	return d.end()
 }
 
-func (d *decoder) unsigned(v uint64) string {
+func (d *Printer) unsigned(v uint64) string {
 	if v < uint64(len(smallInts)) {
 		return smallInts[v]
 	}
@@ -936,7 +945,7 @@ func (d *decoder) unsigned(v uint64) string {
 }
 
 // hexOrZero prints v as C's %#lx does: 0, or 0x followed by hex digits.
-func (d *decoder) hexOrZero(v uint64) string {
+func (d *Printer) hexOrZero(v uint64) string {
 	if v == 0 {
 		return "0"
 	}
@@ -947,7 +956,7 @@ func (d *decoder) hexOrZero(v uint64) string {
 }
 
 // octalMode prints a file mode as strace does (C's %#03o): 0644, 000.
-func (d *decoder) octalMode(v uint64) string {
+func (d *Printer) octalMode(v uint64) string {
 	d.begin()
 	d.grow(24)
 	d.arena = append(d.arena, '0')
@@ -961,7 +970,7 @@ func (d *decoder) octalMode(v uint64) string {
 // pathArg prints a string as strace's printpath (limited false: in full)
 // or printstr (limited: cut to the string limit) do: NULL, the pointer when
 // it could not be read, else the quoted string, followed by "..." when cut.
-func (d *decoder) pathArg(ptr uint64, s *capturedString, limited bool) string {
+func (d *Printer) pathArg(ptr uint64, s *Captured, limited bool) string {
 	if ptr == 0 {
 		return "NULL"
 	}
@@ -979,7 +988,7 @@ func (d *decoder) pathArg(ptr uint64, s *capturedString, limited bool) string {
 
 // argvArg prints a char*[] as strace does: ["ls", "-l"], each entry cut to
 // the string limit; "..." when entries follow that were not captured.
-func (d *decoder) argvArg(ptr uint64, slots []capturedString) string {
+func (d *Printer) argvArg(ptr uint64, slots []Captured) string {
 	if ptr == 0 {
 		return "NULL"
 	}
@@ -1015,10 +1024,10 @@ func (d *decoder) argvArg(ptr uint64, slots []capturedString) string {
 }
 
 // begin starts a string in the arena; append* add to it and end returns it.
-func (d *decoder) begin() { d.building = len(d.arena) }
+func (d *Printer) begin() { d.building = len(d.arena) }
 
 // end returns the string built since begin.
-func (d *decoder) end() string {
+func (d *Printer) end() string {
 	n := len(d.arena) - d.building
 	if n == 0 {
 		return ""
@@ -1029,7 +1038,7 @@ func (d *decoder) end() string {
 // grow makes room for n more bytes at the end of the arena. When the arena
 // is full, the string being built moves to a fresh arena; what was handed
 // out before stays where it is, never rewritten.
-func (d *decoder) grow(n int) {
+func (d *Printer) grow(n int) {
 	if cap(d.arena)-len(d.arena) >= n {
 		return
 	}
@@ -1043,12 +1052,12 @@ func (d *decoder) grow(n int) {
 	d.arena, d.building = fresh, 0
 }
 
-func (d *decoder) appendString(s string) {
+func (d *Printer) appendString(s string) {
 	d.grow(len(s))
 	d.arena = append(d.arena, s...)
 }
 
-func (d *decoder) appendUint(v uint64, base int) {
+func (d *Printer) appendUint(v uint64, base int) {
 	d.grow(22)
 	d.arena = strconv.AppendUint(d.arena, v, base)
 }
@@ -1057,7 +1066,7 @@ func (d *decoder) appendUint(v uint64, base int) {
 // \" \\ \f \n \r \t \v, printable ASCII as is, any other byte in octal, with
 // three digits only when an octal digit follows; "..." after the closing
 // quote when the string was cut.
-func (d *decoder) appendQuoted(s []byte, cut bool) {
+func (d *Printer) appendQuoted(s []byte, cut bool) {
 	d.grow(4*len(s) + len(`""...`))
 	b := append(d.arena, '"')
 	for i, c := range s {
@@ -1109,8 +1118,8 @@ const (
 	argUlong                         // size_t, unsigned long: decimal
 	argDirfd                         // a directory fd: AT_FDCWD or decimal
 	argMode                          // a file mode: 0644
-	argPath                          // a path read at entry (capturePath)
-	argArgv                          // a char*[] read at entry (captureArgv)
+	argPath                          // a path read at entry (CapturePath)
+	argArgv                          // a char*[] read at entry (CaptureArgv)
 	argOpenFlags                     // O_RDONLY|O_CLOEXEC
 	argOpenMode                      // open's mode, printed only with O_CREAT or O_TMPFILE in the flags before it
 	argAccessMode                    // F_OK, R_OK|W_OK
@@ -1135,7 +1144,7 @@ const (
 	argMadvise                       // MADV_DONTNEED
 	argClone                         // clone's five arguments, printed as strace's named fields
 	argFutex                         // futex's arguments, as many as its operation takes
-	argStr                           // a NUL-terminated string read at entry (capturePath), cut to the string limit
+	argStr                           // a NUL-terminated string read at entry (CapturePath), cut to the string limit
 	argXattrFlags                    // XATTR_CREATE
 	argSocketFamily                  // AF_INET
 	argSocketType                    // SOCK_STREAM|SOCK_CLOEXEC
@@ -1172,7 +1181,7 @@ const (
 // callDecoder is how one syscall is printed.
 type callDecoder struct {
 	args     []argKind
-	captures []capture
+	captures []Capture
 	ret      retKind
 }
 
@@ -1381,14 +1390,14 @@ func parseSignature(name, sig string) callDecoder {
 		cd.args = append(cd.args, kind)
 		switch kind {
 		case argPath, argStr:
-			cd.captures = append(cd.captures, capture{Arg: uint8(i), Kind: capturePath})
+			cd.captures = append(cd.captures, Capture{Arg: uint8(i), Kind: CapturePath})
 			slots++
 		case argArgv:
-			cd.captures = append(cd.captures, capture{Arg: uint8(i), Kind: captureArgv})
-			slots = maxCaptures
+			cd.captures = append(cd.captures, Capture{Arg: uint8(i), Kind: CaptureArgv})
+			slots = MaxCaptures
 		}
 	}
-	if slots > maxCaptures {
+	if slots > MaxCaptures {
 		panic("signature of " + name + ": more strings than capture slots")
 	}
 	return cd

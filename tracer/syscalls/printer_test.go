@@ -1,4 +1,4 @@
-package tracer
+package syscalls
 
 import (
 	"encoding/hex"
@@ -46,17 +46,17 @@ func nr(t testing.TB, name string) uint32 {
 	return 0
 }
 
-func path(s string) capturedString { return capturedString{Data: []byte(s)} }
+func path(s string) Captured { return Captured{Data: []byte(s)} }
 
-// call builds a rawCall of the named syscall that returned ret.
-func call(t testing.TB, name string, ret int64, args ...uint64) rawCall {
-	c := rawCall{Nr: nr(t, name), Ret: ret, Returned: true}
+// call builds a Call of the named syscall that returned ret.
+func call(t testing.TB, name string, ret int64, args ...uint64) Call {
+	c := Call{Nr: nr(t, name), Ret: ret, Returned: true}
 	copy(c.Args[:], args)
 	return c
 }
 
 // with puts strings in a call's capture slots.
-func (c rawCall) with(caps ...capturedString) rawCall {
+func (c Call) with(caps ...Captured) Call {
 	copy(c.Caps[:], caps)
 	return c
 }
@@ -70,79 +70,79 @@ func TestDecode(t *testing.T) {
 	tests := []struct {
 		line  string
 		limit int
-		call  func(t testing.TB) rawCall
+		call  func(t testing.TB) Call
 	}{
-		{line: `close(3) = 0`, call: func(t testing.TB) rawCall { return call(t, "close", 0, 3) }},
-		{line: `exit_group(1) = ?`, call: func(t testing.TB) rawCall {
+		{line: `close(3) = 0`, call: func(t testing.TB) Call { return call(t, "close", 0, 3) }},
+		{line: `exit_group(1) = ?`, call: func(t testing.TB) Call {
 			c := call(t, "exit_group", 0, 1)
 			c.Returned = false
 			return c
 		}},
-		{line: `read(0, 0x7ffd1000, 4096) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)`, call: func(t testing.TB) rawCall {
+		{line: `read(0, 0x7ffd1000, 4096) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)`, call: func(t testing.TB) Call {
 			return call(t, "read", -512, 0, 0x7ffd1000, 4096)
 		}},
-		{line: `pause() = ? ERESTARTNOHAND (To be restarted if no handler)`, call: func(t testing.TB) rawCall {
+		{line: `pause() = ? ERESTARTNOHAND (To be restarted if no handler)`, call: func(t testing.TB) Call {
 			return call(t, "pause", -514)
 		}},
-		{line: `nanosleep(0x7ffd1000, NULL) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)`, call: func(t testing.TB) rawCall {
+		{line: `nanosleep(0x7ffd1000, NULL) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)`, call: func(t testing.TB) Call {
 			return call(t, "nanosleep", -516, 0x7ffd1000, 0)
 		}},
-		{line: `close(3) = -1 ENOTSUPP (Unknown error 524)`, call: func(t testing.TB) rawCall { return call(t, "close", -524, 3) }},
-		{line: `close(3) = -1 (errno 600)`, call: func(t testing.TB) rawCall { return call(t, "close", -600, 3) }},
-		{line: `lseek(3, -4096, SEEK_END) = 5000`, call: func(t testing.TB) rawCall {
+		{line: `close(3) = -1 ENOTSUPP (Unknown error 524)`, call: func(t testing.TB) Call { return call(t, "close", -524, 3) }},
+		{line: `close(3) = -1 (errno 600)`, call: func(t testing.TB) Call { return call(t, "close", -600, 3) }},
+		{line: `lseek(3, -4096, SEEK_END) = 5000`, call: func(t testing.TB) Call {
 			return call(t, "lseek", 5000, 3, uint64(1<<64-4096), 2)
 		}},
-		{line: `unlinkat(AT_FDCWD, "/tmp/x\n\"y\"", 0x80000 /* AT_??? */) = -1 EINVAL (Invalid argument)`, call: func(t testing.TB) rawCall {
+		{line: `unlinkat(AT_FDCWD, "/tmp/x\n\"y\"", 0x80000 /* AT_??? */) = -1 EINVAL (Invalid argument)`, call: func(t testing.TB) Call {
 			return call(t, "unlinkat", -22, fdcwd, 0x1000, 0x80000).with(path("/tmp/x\n\"y\""))
 		}},
-		{line: `unlinkat(5, "d", AT_REMOVEDIR|0x80000) = 0`, call: func(t testing.TB) rawCall {
+		{line: `unlinkat(5, "d", AT_REMOVEDIR|0x80000) = 0`, call: func(t testing.TB) Call {
 			return call(t, "unlinkat", 0, 5, 0x1000, 0x200|0x80000).with(path("d"))
 		}},
-		{line: `openat(AT_FDCWD, "/very/long/path"..., O_RDONLY) = -1 ENAMETOOLONG (File name too long)`, call: func(t testing.TB) rawCall {
+		{line: `openat(AT_FDCWD, "/very/long/path"..., O_RDONLY) = -1 ENAMETOOLONG (File name too long)`, call: func(t testing.TB) Call {
 			cut := path("/very/long/path")
 			cut.Truncated = true
 			return call(t, "openat", -36, fdcwd, 0x1000, 0).with(cut)
 		}},
-		{line: `openat(AT_FDCWD, 0x1000, O_RDONLY) = -1 EFAULT (Bad address)`, call: func(t testing.TB) rawCall {
-			return call(t, "openat", -14, fdcwd, 0x1000, 0).with(capturedString{Faulted: true})
+		{line: `openat(AT_FDCWD, 0x1000, O_RDONLY) = -1 EFAULT (Bad address)`, call: func(t testing.TB) Call {
+			return call(t, "openat", -14, fdcwd, 0x1000, 0).with(Captured{Faulted: true})
 		}},
-		{line: `openat(AT_FDCWD, NULL, O_RDONLY|0x4000000) = -1 EFAULT (Bad address)`, call: func(t testing.TB) rawCall {
+		{line: `openat(AT_FDCWD, NULL, O_RDONLY|0x4000000) = -1 EFAULT (Bad address)`, call: func(t testing.TB) Call {
 			return call(t, "openat", -14, fdcwd, 0, 0x4000000)
 		}},
-		{line: `openat(AT_FDCWD, "", O_RDONLY) = -1 ENOENT (No such file or directory)`, call: func(t testing.TB) rawCall {
-			return call(t, "openat", -2, fdcwd, 0x1000, 0).with(capturedString{Data: []byte{}})
+		{line: `openat(AT_FDCWD, "", O_RDONLY) = -1 ENOENT (No such file or directory)`, call: func(t testing.TB) Call {
+			return call(t, "openat", -2, fdcwd, 0x1000, 0).with(Captured{Data: []byte{}})
 		}},
-		{line: `openat(AT_FDCWD, "\33[1m\0\1777", O_RDONLY) = -1 ENOENT (No such file or directory)`, call: func(t testing.TB) rawCall {
+		{line: `openat(AT_FDCWD, "\33[1m\0\1777", O_RDONLY) = -1 ENOENT (No such file or directory)`, call: func(t testing.TB) Call {
 			return call(t, "openat", -2, fdcwd, 0x1000, 0).with(path("\x1b[1m\x00\x7f7"))
 		}},
-		{line: `execve("/bin/sh", ["sh", "-c", "echo a long command line that go"..., ...], 0x7ffd2000) = 0`, call: func(t testing.TB) rawCall {
+		{line: `execve("/bin/sh", ["sh", "-c", "echo a long command line that go"..., ...], 0x7ffd2000) = 0`, call: func(t testing.TB) Call {
 			last := path("echo a long command line that goes on")
 			last.More = true
 			return call(t, "execve", 0, 0x1000, 0x2000, 0x7ffd2000).with(path("/bin/sh"), path("sh"), path("-c"), last)
 		}},
-		{line: `execve("/bin/true", ["tr"...], 0x7ffd2000) = 0`, limit: 2, call: func(t testing.TB) rawCall {
+		{line: `execve("/bin/true", ["tr"...], 0x7ffd2000) = 0`, limit: 2, call: func(t testing.TB) Call {
 			return call(t, "execve", 0, 0x1000, 0x2000, 0x7ffd2000).with(path("/bin/true"), path("true"))
 		}},
-		{line: `execve("/bin/true", [], 0x7ffd2000) = 0`, call: func(t testing.TB) rawCall {
+		{line: `execve("/bin/true", [], 0x7ffd2000) = 0`, call: func(t testing.TB) Call {
 			return call(t, "execve", 0, 0x1000, 0x2000, 0x7ffd2000).with(path("/bin/true"))
 		}},
-		{line: `execve("/bin/true", 0x2000, NULL) = -1 EFAULT (Bad address)`, call: func(t testing.TB) rawCall {
-			return call(t, "execve", -14, 0x1000, 0x2000, 0).with(path("/bin/true"), capturedString{Faulted: true})
+		{line: `execve("/bin/true", 0x2000, NULL) = -1 EFAULT (Bad address)`, call: func(t testing.TB) Call {
+			return call(t, "execve", -14, 0x1000, 0x2000, 0).with(path("/bin/true"), Captured{Faulted: true})
 		}},
-		{line: `mmap(0x7f0000000000, 2097152, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_HUGETLB|21<<MAP_HUGE_SHIFT, 3, 0x1000) = 0x7f0000000000`, call: func(t testing.TB) rawCall {
+		{line: `mmap(0x7f0000000000, 2097152, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_HUGETLB|21<<MAP_HUGE_SHIFT, 3, 0x1000) = 0x7f0000000000`, call: func(t testing.TB) Call {
 			return call(t, "mmap", 0x7f0000000000, 0x7f0000000000, 2<<20, 1, 0x2|0x10|0x40000|21<<26, 3, 0x1000)
 		}},
-		{line: `kill(-1, SIGKILL) = 0`, call: func(t testing.TB) rawCall { return call(t, "kill", 0, uint64(1<<64-1), 9) }},
-		{line: `kill(1, 99) = -1 EINVAL (Invalid argument)`, call: func(t testing.TB) rawCall { return call(t, "kill", -22, 1, 99) }},
-		{line: `syscall_0x1c3(0x1, 0x2, 0, 0, 0, 0xffffffffffffffff) = 7`, call: func(t testing.TB) rawCall {
-			return rawCall{Nr: 0x1c3, Args: [6]uint64{1, 2, 0, 0, 0, 1<<64 - 1}, Ret: 7, Returned: true}
+		{line: `kill(-1, SIGKILL) = 0`, call: func(t testing.TB) Call { return call(t, "kill", 0, uint64(1<<64-1), 9) }},
+		{line: `kill(1, 99) = -1 EINVAL (Invalid argument)`, call: func(t testing.TB) Call { return call(t, "kill", -22, 1, 99) }},
+		{line: `syscall_0x1c3(0x1, 0x2, 0, 0, 0, 0xffffffffffffffff) = 7`, call: func(t testing.TB) Call {
+			return Call{Nr: 0x1c3, Args: [6]uint64{1, 2, 0, 0, 0, 1<<64 - 1}, Ret: 7, Returned: true}
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
 			c := tt.call(t)
 			var ev parse.Event
-			newDecoder(tt.limit).decode(&ev, &c)
+			NewPrinter(tt.limit).Print(&ev, &c)
 			if got := straceText(&ev); got != tt.line {
 				t.Errorf("got  %s\nwant %s", got, tt.line)
 			}
@@ -197,11 +197,11 @@ func TestDecodeMatchesStrace(t *testing.T) {
 	if len(own) < len(calls) {
 		t.Fatalf("strace output has %d calls of pid %d from the marker on, but %d calls were recorded", len(own), pid, len(calls))
 	}
-	d := newDecoder(0)
+	d := NewPrinter(0)
 	for i := range calls {
 		want := &own[i]
 		var got parse.Event
-		d.decode(&got, &calls[i])
+		d.Print(&got, &calls[i])
 		if want.Syscall == "execve" && len(want.Args) == 3 {
 			// Documented difference: strace counts the environment
 			// ("0x7ffd... /* 23 vars */"); the eBPF backend prints the pointer.
@@ -215,13 +215,13 @@ func TestDecodeMatchesStrace(t *testing.T) {
 
 // readCallLog reads the calls decodecalls recorded, with their strings put
 // in the capture slots the eBPF program would fill.
-func readCallLog(t *testing.T, path string) []rawCall {
+func readCallLog(t *testing.T, path string) []Call {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var calls []rawCall
+	var calls []Call
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 8 {
@@ -233,7 +233,7 @@ func readCallLog(t *testing.T, path string) []rawCall {
 				t.Fatalf("bad record %q: %v", line, err)
 			}
 		}
-		c := rawCall{Nr: uint32(nums[0]), Ret: int64(nums[1]), Returned: true}
+		c := Call{Nr: uint32(nums[0]), Ret: int64(nums[1]), Returned: true}
 		copy(c.Args[:], nums[2:])
 		var strs [][]byte
 		for _, s := range f[8:] {
@@ -244,14 +244,14 @@ func readCallLog(t *testing.T, path string) []rawCall {
 			strs = append(strs, data)
 		}
 		slot := 0
-		for _, cp := range captures(c.Nr) {
+		for _, cp := range Captures(c.Nr) {
 			switch cp.Kind {
-			case capturePath:
+			case CapturePath:
 				c.Caps[slot].Data = strs[0]
 				strs = strs[1:]
 				slot++
-			case captureArgv:
-				for ; slot < maxCaptures && len(strs) > 0; slot++ {
+			case CaptureArgv:
+				for ; slot < MaxCaptures && len(strs) > 0; slot++ {
 					c.Caps[slot].Data = strs[0]
 					strs = strs[1:]
 				}
@@ -296,28 +296,28 @@ func straceEvents(t *testing.T, path string) []parse.Event {
 func TestDecodeResultFields(t *testing.T) {
 	tests := []struct {
 		name                      string
-		call                      func(t testing.TB) rawCall
+		call                      func(t testing.TB) Call
 		ret                       string
 		retval                    int64
 		hasRetval, counts, failed bool
 	}{
-		{"success", func(t testing.TB) rawCall { return call(t, "close", 0, 3) }, "0", 0, true, true, false},
-		{"failure", func(t testing.TB) rawCall { return call(t, "close", -9, 3) }, "-1", -1, true, true, true},
-		{"restart", func(t testing.TB) rawCall { return call(t, "read", -512, 0, 1, 1) }, "?", 0, false, true, true},
-		{"pointer", func(t testing.TB) rawCall { return call(t, "brk", 0x5000, 0) }, "0x5000", 0x5000, true, true, false},
-		{"never returned", func(t testing.TB) rawCall {
+		{"success", func(t testing.TB) Call { return call(t, "close", 0, 3) }, "0", 0, true, true, false},
+		{"failure", func(t testing.TB) Call { return call(t, "close", -9, 3) }, "-1", -1, true, true, true},
+		{"restart", func(t testing.TB) Call { return call(t, "read", -512, 0, 1, 1) }, "?", 0, false, true, true},
+		{"pointer", func(t testing.TB) Call { return call(t, "brk", 0x5000, 0) }, "0x5000", 0x5000, true, true, false},
+		{"never returned", func(t testing.TB) Call {
 			c := call(t, "exit", 0, 0)
 			c.Returned = false
 			return c
 		}, "", 0, false, false, false},
-		{"unknown syscall", func(t testing.TB) rawCall { return rawCall{Nr: 5000, Returned: true, Ret: -38} }, "-1", -1, true, false, false},
+		{"unknown syscall", func(t testing.TB) Call { return Call{Nr: 5000, Returned: true, Ret: -38} }, "-1", -1, true, false, false},
 	}
-	d := newDecoder(0)
+	d := NewPrinter(0)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.call(t)
 			ev := parse.Event{Kind: parse.KindSyscall, Note: "stale", Errno: "stale"}
-			d.decode(&ev, &c)
+			d.Print(&ev, &c)
 			if ev.Ret != tt.ret || ev.Retval != tt.retval || ev.HasRetval != tt.hasRetval {
 				t.Errorf("ret %q retval %d/%v, want %q %d/%v", ev.Ret, ev.Retval, ev.HasRetval, tt.ret, tt.retval, tt.hasRetval)
 			}
@@ -344,8 +344,8 @@ func TestSignatures(t *testing.T) {
 		if len(cd.args) != int(e.nargs) {
 			t.Errorf("%s: signature %q has %d arguments, strace prints %d", e.name, sig, len(cd.args), e.nargs)
 		}
-		if got := captures(uint32(nr)); len(got) != len(cd.captures) {
-			t.Errorf("%s: captures() = %v, want %v", e.name, got, cd.captures)
+		if got := Captures(uint32(nr)); len(got) != len(cd.captures) {
+			t.Errorf("%s: Captures() = %v, want %v", e.name, got, cd.captures)
 		}
 	}
 	for name := range signatures {
@@ -357,17 +357,17 @@ func TestSignatures(t *testing.T) {
 			t.Errorf("signature for %s, which strace does not know on amd64", name)
 		}
 	}
-	if captures(uint32(len(syscallTable))+10) != nil {
+	if Captures(uint32(len(syscallTable))+10) != nil {
 		t.Error("captures of an unknown number should be nil")
 	}
 }
 
 func TestSyscallName(t *testing.T) {
-	if got := syscallName(nr(t, "openat")); got != "openat" {
-		t.Errorf("syscallName(openat) = %q", got)
+	if got := Name(nr(t, "openat")); got != "openat" {
+		t.Errorf("Name(openat) = %q", got)
 	}
-	if got := syscallName(1000); got != "syscall_0x3e8" {
-		t.Errorf("syscallName(1000) = %q, want syscall_0x3e8 as strace prints it", got)
+	if got := Name(1000); got != "syscall_0x3e8" {
+		t.Errorf("Name(1000) = %q, want syscall_0x3e8 as strace prints it", got)
 	}
 }
 
@@ -375,7 +375,7 @@ func TestSyscallNumbers(t *testing.T) {
 	names := func(nrs []uint32) map[string]bool {
 		m := map[string]bool{}
 		for _, n := range nrs {
-			m[syscallName(n)] = true
+			m[Name(n)] = true
 		}
 		return m
 	}
@@ -410,7 +410,7 @@ func TestSyscallNumbers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.specs, ","), func(t *testing.T) {
-			nrs, err := syscallNumbers(tt.specs)
+			nrs, err := Numbers(tt.specs)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
@@ -446,7 +446,7 @@ func TestSyscallNumbers(t *testing.T) {
 // BenchmarkDecode decodes a mix of the calls a program makes most: the
 // decoder must not allocate per event (its arenas are amortized).
 func BenchmarkDecode(b *testing.B) {
-	calls := []rawCall{
+	calls := []Call{
 		call(b, "openat", 3, fdcwd, 0x1000, 0x80000).with(path("/usr/lib/x86_64-linux-gnu/libc.so.6")),
 		call(b, "read", 832, 3, 0x7ffd1000, 832),
 		call(b, "newfstatat", -2, fdcwd, 0x1000, 0x7ffd1000, 0).with(path("/etc/ld.so.preload")),
@@ -457,12 +457,12 @@ func BenchmarkDecode(b *testing.B) {
 		call(b, "fcntl", 0x8002, 3, fGetfl),
 		call(b, "clone", 4243, 0x1200011, 0, 0, 0x7f1a2b3c4a10, 0),
 	}
-	d := newDecoder(0)
+	d := NewPrinter(0)
 	var ev parse.Event
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		d.decode(&ev, &calls[i%len(calls)])
+		d.Print(&ev, &calls[i%len(calls)])
 	}
 }
 
@@ -478,7 +478,7 @@ func TestIoctlSharedCode(t *testing.T) {
 			if i >= 2 && ioctlTable[i-2].code == ioctlTable[i].code {
 				continue
 			}
-			if got := newDecoder(0).ioctlCmd(ioctlTable[i].code); got != want {
+			if got := NewPrinter(0).ioctlCmd(ioctlTable[i].code); got != want {
 				t.Errorf("ioctlCmd(%#x) = %q, want %q", ioctlTable[i].code, got, want)
 			}
 			return

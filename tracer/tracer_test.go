@@ -1,0 +1,93 @@
+package tracer
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestCheckAttachable(t *testing.T) {
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		pid  int
+		want string
+	}{
+		{"zero", 0, "invalid PID 0"},
+		{"negative", -3, "invalid PID -3"},
+		{"ourselves", os.Getpid(), "it is stracectl itself"},
+		{"exited", gone.Process.Pid, "no such process: " + strconv.Itoa(gone.Process.Pid)},
+		{"our parent", os.Getppid(), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckAttachable(tc.pid)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCommandProblem(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	if err := os.WriteFile(plain, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, command string
+		want          string
+		status        int
+	}{
+		{"in PATH", "sh", "", 0},
+		{"a path", "/bin/sh", "", 0},
+		{"not in PATH", "stracectl-no-such-command", "stracectl-no-such-command: command not found", 127},
+		{"no such file", "./no-such-file", "./no-such-file: No such file or directory", 127},
+		{"a directory", dir, dir + ": Is a directory", 126},
+		{"not executable", plain, plain + ": Permission denied", 126},
+		{"empty", "", "'': command not found", 127},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg, status := CommandProblem(tc.command)
+			if msg != tc.want || status != tc.status {
+				t.Errorf("got %q %d, want %q %d", msg, status, tc.want, tc.status)
+			}
+		})
+	}
+}
+
+func TestGroupMembers(t *testing.T) {
+	// sh says "ready" once it has forked both children.
+	cmd := exec.Command("sh", "-c", "sleep 100 & sleep 100 & echo ready; wait")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pgid := cmd.Process.Pid
+	defer func() {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		cmd.Wait()
+	}()
+	if _, err := out.Read(make([]byte, 6)); err != nil {
+		t.Fatal(err)
+	}
+	members := GroupMembers(pgid)
+	if len(members) != 3 || !slices.Contains(members, pgid) {
+		t.Errorf("members of group %d: %v, want sh and two sleeps", pgid, members)
+	}
+}
