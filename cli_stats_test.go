@@ -17,8 +17,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stracectl/stracectl/tracer"
 )
 
 // corpusOracle is the part of NAME.expect.json that stats must reproduce.
@@ -317,11 +315,8 @@ var crossBackendIgnore = []string{"futex"}
 // strace backend and the eBPF backend: their profiles must agree.
 func TestDiffAcrossBackends(t *testing.T) {
 	workload := needWorkload(t)
-	for _, b := range []string{"strace", "ebpf"} {
-		if !slices.Contains(tracer.Names(), b) {
-			t.Skipf("the %s backend is not compiled in (backends: %v); this test runs once both are merged", b, tracer.Names())
-		}
-	}
+	straceOrSkip(t)
+	needEBPF(t)
 	dir := t.TempDir()
 	var files []string
 	for _, b := range []string{"strace", "ebpf"} {

@@ -5,6 +5,7 @@
  *   workload [getppid=N] [openat=M] [write=W] [fork=K] [threads=T]
  *            [sleep=MS] [say=TEXT] [exit=S] [loop] [execthread] [killchild]
  *            [openclose=C] [loopthreads=L] [faultpath] [busythreads=B]
+ *            [waitstdin]
  *
  * getppid=N   every process (the parent and each forked child) and every
  *             thread calls getppid N times
@@ -26,6 +27,8 @@
  * faultpath   the parent opens "/nonexistent/stracectl-faulted" once, the
  *             path read from a file mapping not yet touched (a tracer that
  *             reads it at entry finds the page missing), after openclose=C
+ * waitstdin   read stdin until its end, after the calls above and before
+ *             sleep=MS (a test holds the workload there as long as it wants)
  * busythreads=B  start B threads that call getppid in a tight loop forever;
  *             once each has made a call, write "busy" and a newline to
  *             stdout and wait forever (for tests of stopping a tracer that
@@ -48,7 +51,7 @@
 #define MISSING_PATH "/nonexistent/stracectl-workload"
 
 static long n_getppid, n_openat, n_write, n_fork, n_threads, n_sleep, n_openclose, n_loopthreads, status;
-static int loop, execthread, killchild, faultpath;
+static int loop, execthread, killchild, faultpath, waitstdin;
 static long n_busythreads;
 static volatile long busy_started;
 static const char *say;
@@ -117,6 +120,7 @@ int main(int argc, char **argv) {
 		else if (!strncmp(a, "openclose=", 10)) n_openclose = atol(a + 10);
 		else if (!strncmp(a, "loopthreads=", 12)) n_loopthreads = atol(a + 12);
 		else if (!strcmp(a, "faultpath")) faultpath = 1;
+		else if (!strcmp(a, "waitstdin")) waitstdin = 1;
 		else if (!strncmp(a, "busythreads=", 12)) n_busythreads = atol(a + 12);
 		else {
 			fprintf(stderr, "workload: unknown argument %s\n", a);
@@ -201,6 +205,11 @@ int main(int argc, char **argv) {
 		pthread_t t;
 		pthread_create(&t, NULL, exec_thread, NULL);
 		pause();
+	}
+	if (waitstdin) {
+		char buf[512];
+		while (read(0, buf, sizeof buf) > 0)
+			;
 	}
 	if (n_sleep > 0)
 		sleep_ms(n_sleep);

@@ -1157,15 +1157,15 @@ const (
 var argKinds = map[string]argKind{
 	"hex": argHex, "ptr": argPtr, "int": argInt, "uint": argUint, "long": argLong, "ulong": argUlong,
 	"fd": argInt, "dirfd": argDirfd, "mode": argMode, "path": argPath, "argv": argArgv,
-	"oflags": argOpenFlags, "omode": argOpenMode, "amode": argAccessMode, "atflags": argAtFlags,
+	"oflags": argOpenFlags, "openmode": argOpenMode, "amode": argAccessMode, "atflags": argAtFlags,
 	"accessatflags": argAccessAtFlags, "statxflags": argStatxFlags, "statxmask": argStatxMask,
 	"renameflags": argRenameFlags, "prot": argProt, "mapflags": argMapFlags, "whence": argWhence,
 	"signal": argSignal, "ofdflags": argOpenModeFlags, "sighow": argSigprocmaskHow, "clock": argClock,
 	"fcntlcmd": argFcntlCmd, "fcntlarg": argFcntlArg, "waitoptions": argWaitOptions, "archprctl": argArchPrctl,
-	"rlimit": argRlimit, "grndflags": argGetrandomFlags, "madvice": argMadvise, "clone": argClone,
+	"rlimit": argRlimit, "grndflags": argGetrandomFlags, "madvise": argMadvise, "clone": argClone,
 	"futex": argFutex,
 	"str":   argStr, "xattrflags": argXattrFlags, "family": argSocketFamily, "socktype": argSocketType, "protocol": argSocketProtocol,
-	"ioctlcmd": argIoctlCmd, "fadvice": argFadvise,
+	"ioctlcmd": argIoctlCmd, "fadvise": argFadvise,
 }
 
 // retKind says how a successful result is printed.
@@ -1191,8 +1191,8 @@ type callDecoder struct {
 // prints for a pointer, and differs from strace for what strace decodes.
 var signatures = map[string]string{
 	// files and paths
-	"open":         "path oflags omode",
-	"openat":       "dirfd path oflags omode",
+	"open":         "path oflags openmode",
+	"openat":       "dirfd path oflags openmode",
 	"openat2":      "dirfd path ptr ulong",
 	"creat":        "path mode",
 	"close":        "fd",
@@ -1273,7 +1273,7 @@ var signatures = map[string]string{
 	"fdatasync":   "fd",
 	"sendfile":    "fd fd ptr ulong",
 	"readahead":   "fd long ulong",
-	"fadvise64":   "fd long ulong fadvice",
+	"fadvise64":   "fd long ulong fadvise",
 	"poll":        "ptr uint int",
 	"ppoll":       "ptr uint ptr ptr ulong",
 	"select":      "int ptr ptr ptr ptr",
@@ -1290,7 +1290,7 @@ var signatures = map[string]string{
 	"mremap":   "ptr ulong ulong hex ptr -> hex",
 	"shmat":    "int ptr hex -> hex",
 	"mincore":  "ptr ulong ptr",
-	"madvise":  "ptr ulong madvice",
+	"madvise":  "ptr ulong madvise",
 
 	// processes and signals
 	"exit":              "int",
