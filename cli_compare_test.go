@@ -74,13 +74,25 @@ var comparePrograms = []compareProgram{
 	{name: "git", argv: []string{"git", "init"}, floor: 57},
 }
 
-// String is the command as a shell would read it (unquoted; for reports).
+// String is the command as a shell would read it.
 func (p compareProgram) String() string {
-	s := strings.Join(p.argv, " ")
+	s := shellWords(p.argv)
 	if p.pipeTo != nil {
-		s += " | " + strings.Join(p.pipeTo, " ")
+		s += " | " + shellWords(p.pipeTo)
 	}
 	return s
+}
+
+// shellWords joins words with spaces, quoting those a shell would split.
+func shellWords(words []string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		if w == "" || strings.ContainsAny(w, " \t\n'\"\\;|&$*?()<>") {
+			w = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+		quoted[i] = w
+	}
+	return strings.Join(quoted, " ")
 }
 
 // compareEvent is the part of an event line the comparison renders.
@@ -534,7 +546,7 @@ func TestCompareBackends(t *testing.T) {
 				code int
 			}{{"strace", a.code}, {"strace (second run)", a2.code}, {"ebpf", b.code}} {
 				if run.code != code {
-					t.Errorf("stracectl --backend %s exited %d, the untraced program %d", run.name, run.code, code)
+					t.Errorf("%s: stracectl --backend %s exited %d, the untraced program %d", p, run.name, run.code, code)
 				}
 			}
 			res := &programResult{name: p.name, command: p.String(), floor: p.floor}
@@ -552,16 +564,16 @@ func TestCompareBackends(t *testing.T) {
 			}
 			if s := res.self.share(); s < straceSelfAgreement {
 				res.failedStraceA = true
-				t.Errorf("two strace runs agree on %.1f%% of the events, want ≥ %.0f%%: the normaliser misses run-to-run noise; first differences:\n%s",
-					s, straceSelfAgreement, sampleMissed(res.self, 5))
+				t.Errorf("%s: two strace runs agree on %.1f%% of the events, want ≥ %.0f%%: the normaliser misses run-to-run noise; first differences:\n%s",
+					p, s, straceSelfAgreement, sampleMissed(res.self, 5))
 			}
 			if s := res.ebpf.share(); s < p.floor {
 				res.failedFloor = true
-				t.Errorf("eBPF reproduces %.1f%% of strace's events, below the floor %.1f%%", s, p.floor)
+				t.Errorf("%s: eBPF reproduces %.1f%% of strace's events, below the floor %.1f%%", p, s, p.floor)
 			}
 		})
 	}
-	if path := os.Getenv(compareReportEnv); path != "" {
+	if path := os.Getenv(compareReportEnv); path != "" && len(results) > 0 {
 		if err := os.WriteFile(path, []byte(compareReport(results)), 0o644); err != nil {
 			t.Fatal(err)
 		}
