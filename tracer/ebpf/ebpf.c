@@ -303,15 +303,17 @@ static __always_inline void read_captures(struct task_state *st, __u32 nr)
 
 // emit copies the record and its strings to the ring buffer; when it does
 // not fit, the loss is counted. The reader is woken only once enough data
-// is queued: it also polls, so a quiet trace is still delivered.
+// is queued: it also polls, so a quiet trace is still delivered, and it
+// reads until the ring is empty before it waits again.
 static __always_inline void emit(struct task_state *st)
 {
 	__u64 size = sizeof(struct record) + st->rec.data_len;
 	if (size > sizeof(struct record) + CAPTURE_MASK + 1 + CAPTURE_SIZE)
 		size = sizeof(struct record);
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes
-			      ? BPF_RB_FORCE_WAKEUP
-			      : BPF_RB_NO_WAKEUP;
+	// Wake the reader once, when the queued data crosses wakeup_bytes: a
+	// wake-up per record above it would cost an interrupt each.
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 flags = avail < wakeup_bytes && avail + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, &st->rec, size, flags) < 0) {
 		__u32 zero = 0;
 		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
@@ -454,12 +456,27 @@ static __always_inline void emit_event(struct task_state *st, __u32 flags, long 
 	emit(st);
 }
 
+#define SIGKILL 9
+
 // on_signal writes a signal delivered to a traced task, as strace's
-// "--- SIGCHLD ... ---" (a signal that kills outright, SIGKILL, never is).
-static __always_inline void on_signal(struct task_state *st, int sig)
+// "--- SIGCHLD ... ---". ptrace never reports SIGKILL, and neither do we;
+// but a fatal signal (SIGINT, SIGUSR1...) reaches an untraced process as
+// SIGKILL: the kernel ends the whole group with it and keeps the real
+// signal in the group's exit code. Under ptrace that shortcut is not
+// taken and strace shows the real signal, once: so does the group leader
+// here.
+static __always_inline void on_signal(struct task_state *st, struct task_struct *task, int sig)
 {
-	if (!(st->flags & TASK_PRE_EXEC))
-		emit_event(st, RECORD_SIGNAL, sig);
+	if (st->flags & TASK_PRE_EXEC)
+		return;
+	if (sig == SIGKILL) {
+		int code = BPF_CORE_READ(task, signal, group_exit_code);
+		if ((code & 0xff00) || (code & 0x7f) == 0 || (code & 0x7f) == SIGKILL ||
+		    BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+			return;
+		sig = code & 0x7f;
+	}
+	emit_event(st, RECORD_SIGNAL, sig);
 }
 
 // on_task_exit writes the end of a traced task (not of the launching child
@@ -607,9 +624,10 @@ int BPF_PROG(trace_end, struct task_struct *p)
 SEC("tp_btf/signal_deliver")
 int BPF_PROG(trace_signal, int sig)
 {
-	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (st)
-		on_signal(st, sig);
+		on_signal(st, task, sig);
 	return 0;
 }
 
@@ -732,9 +750,10 @@ int BPF_PROG(trace_end)
 SEC("raw_tp/signal_deliver")
 int BPF_PROG(trace_signal, int sig)
 {
-	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (st)
-		on_signal(st, sig);
+		on_signal(st, task, sig);
 	return 0;
 }
 
@@ -788,9 +807,10 @@ int trace_end(void *ctx)
 SEC("tracepoint/signal/signal_deliver")
 int trace_signal(struct trace_event_raw_signal_deliver *ctx)
 {
-	struct task_state *st = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (st)
-		on_signal(st, ctx->sig);
+		on_signal(st, task, ctx->sig);
 	return 0;
 }
 #else
