@@ -28,8 +28,9 @@ import (
 
 // Options are the tracing settings common to every backend.
 type Options struct {
-	// StringLimit is the longest string shown in arguments (strace -s);
-	// 0 means the default of 32.
+	// StringLimit is strace's -s: the most bytes of a string or buffer
+	// shown in arguments (paths are shown whole), and the most argv
+	// entries; 0 shows none (""...). stracectl's default is strace's, 32.
 	StringLimit int
 	// Syscalls limits tracing to these syscall names or strace classes
 	// ("%file", "%net", ...); empty means all.
@@ -111,6 +112,9 @@ type Backend interface {
 	Attach(ctx context.Context, pids []int, out Sink) error
 }
 
+// DefaultStringLimit is strace's default -s.
+const DefaultStringLimit = 32
+
 // Constructor builds a backend, or says why it cannot run here.
 type Constructor func(Options) (Backend, error)
 
@@ -138,6 +142,9 @@ var ErrUnknownBackend = errors.New("unknown backend")
 // load (it is far cheaper than ptrace) and falls back to strace; with
 // Debug it says which it chose and why.
 func New(name string, opts Options) (Backend, error) {
+	if opts.StringLimit < 0 {
+		return nil, fmt.Errorf("-s %d: the string limit cannot be negative", opts.StringLimit)
+	}
 	if name != "auto" {
 		c, ok := backends[name]
 		if !ok && len(backends) == 0 {

@@ -78,34 +78,64 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 // Sizes user space shares (bpf2go -type limits).
 enum limits {
-	// MAX_CAPTURES is how many strings are read for one call.
+	// MAX_CAPTURES is how many arguments of one call can be read.
 	MAX_CAPTURES = 4,
-	// CAPTURE_SIZE is the most bytes read for one string, NUL included:
+	// CAPTURE_SIZE is the most bytes read for one item, NUL included:
 	// PATH_MAX, so that paths are shown in full as strace shows them.
 	CAPTURE_SIZE = 4096,
 	// MAX_SYSCALLS bounds the syscall numbers that can be filtered (-e)
-	// and have strings captured.
+	// and have arguments captured.
 	MAX_SYSCALLS = 1024,
+	// DATA_SIZE bounds the captured data of one record (a power of two).
+	DATA_SIZE = 16384,
+	// MAX_ARGV is the most argv entries read (strace shows as many as -s).
+	MAX_ARGV = 32,
+	// MAX_COUNT is the most envp entries or directory entries counted.
+	MAX_COUNT = 4096,
+	// SOCKADDR_SIZE is the most bytes of a socket address read.
+	SOCKADDR_SIZE = 128,
+	// ITEM_HEADER is the size of struct item.
+	ITEM_HEADER = 4,
+	// SIGINFO_SIZE is the bytes of a signal's siginfo read: the fields
+	// strace shows.
+	SIGINFO_SIZE = 48,
 };
-// Captured strings are packed one after the other. At most three strings
-// precede one, so each starts below 3 * CAPTURE_SIZE; the start is masked
-// with CAPTURE_MASK for the verifier's sake, and may be followed by
-// CAPTURE_SIZE bytes.
-#define CAPTURE_MASK (CAPTURE_SIZE * MAX_CAPTURES - 1)
 
-// What to read at entry for one argument (syscalls.CaptureKind in user
-// space has the same values, checked by a test).
+// The data of a record is a sequence of items, each a struct item and
+// then its len bytes: what was read of one argument of the call.
+struct item {
+	__u16 len;
+	__u8 slot;  // the capture_spec entry it belongs to
+	__u8 flags; // enum capture_flag
+};
+
+#define DATA_MASK (DATA_SIZE - 1)
+
+// What to read of one argument (syscalls.CaptureKind in user space has
+// the same values, checked by a test). At entry unless said otherwise.
 enum capture_kind {
 	CAPTURE_NONE = 0,
-	CAPTURE_PATH = 1, // a NUL-terminated string
-	CAPTURE_ARGV = 2, // a NULL-terminated char*[]: its first strings
+	CAPTURE_PATH = 1,          // a NUL-terminated string (a path: up to PATH_MAX)
+	CAPTURE_ARGV = 2,          // a char*[]: its first entries, each cut at string_limit
+	CAPTURE_COUNT = 3,         // a char*[]: how many entries (envp's "/* N vars */")
+	CAPTURE_BUF_IN = 4,        // bytes, as many as argument len_arg says, cut at string_limit
+	CAPTURE_BUF_OUT = 5,       // at exit: bytes, as many as the call returned, cut at string_limit
+	CAPTURE_STRUCT_IN = 6,     // size bytes
+	CAPTURE_STRUCT_OUT = 7,    // at exit, when the call succeeded: size bytes
+	CAPTURE_PATH_OUT = 8,      // at exit, when the call succeeded: a NUL-terminated string
+	CAPTURE_DIRENTS = 9,       // at exit: how many struct linux_dirent64 the call returned
+	CAPTURE_SOCKADDR_IN = 10,  // as many bytes as argument len_arg says (at most SOCKADDR_SIZE)
+	CAPTURE_SOCKADDR_OUT = 11, // at exit: as many bytes as *len_arg says (at most SOCKADDR_SIZE)
 };
 
 // capture_spec lists the arguments of one syscall to read, in order; the
-// first CAPTURE_NONE ends the list.
+// first CAPTURE_NONE ends the list. len_arg names the argument holding a
+// length, size the bytes of a struct.
 struct capture_spec {
 	__u8 arg[MAX_CAPTURES];
 	__u8 kind[MAX_CAPTURES];
+	__u8 len_arg[MAX_CAPTURES];
+	__u16 size[MAX_CAPTURES];
 };
 
 // Flags of a record.
@@ -122,12 +152,12 @@ enum untraced_reason {
 	UNTRACED_CREDS = 2, // a call changed its credentials
 };
 
-// Flags of a capture slot.
+// Flags of an item.
 enum capture_flag {
-	CAPTURED = 1,  // this slot holds a string (possibly empty)
-	TRUNCATED = 2, // the string did not fit in CAPTURE_SIZE
+	CAPTURED = 1,  // the item holds what was read (possibly nothing)
+	TRUNCATED = 2, // there was more than was read
 	FAULTED = 4,   // the memory could not be read
-	MORE = 8,      // argv: entries follow that were not captured
+	MORE = 8,      // argv: entries follow that were not read
 };
 
 // The enums above are for user space (bpf2go -type): these keep them in
@@ -139,8 +169,7 @@ const enum capture_flag *unused_capture_flag __attribute__((unused));
 const enum capture_kind *unused_capture_kind __attribute__((unused));
 
 // record is what user space reads for one call: this header, then
-// data_len bytes of captured strings (slot i at cap_off[i], cap_len[i]
-// bytes, no NUL).
+// data_len bytes of items (struct item), what was read of its arguments.
 struct record {
 	__u64 time_ns;     // CLOCK_MONOTONIC at entry
 	__u64 duration_ns; // exit - entry, when RECORD_RETURNED
@@ -151,15 +180,13 @@ struct record {
 	__u32 nr;
 	__u32 flags;
 	__u32 data_len;
-	__u16 cap_off[MAX_CAPTURES];
-	__u16 cap_len[MAX_CAPTURES];
-	__u8 cap_flags[MAX_CAPTURES];
 	char comm[16];
 };
 
 // Task state flags.
 #define TASK_PRE_EXEC 1 // run: the forked child before it execve's the command
 #define TASK_IN_CALL 2  // rec holds the entry of a call not yet returned
+#define TASK_FAULTED 4  // a path of the call could not be read at entry
 
 // task_state is the task-local storage of a traced task. data follows rec
 // directly, so that a record and its strings go out in one copy.
@@ -167,7 +194,7 @@ struct task_state {
 	__u32 flags;
 	__u32 pad;
 	struct record rec;
-	char data[CAPTURE_MASK + 1 + CAPTURE_SIZE];
+	char data[DATA_SIZE + ITEM_HEADER + CAPTURE_SIZE];
 };
 
 // fork_seed_tid is, while stracectl starts the command of `run`, the id of
@@ -189,6 +216,9 @@ volatile const __u8 filter_syscalls = 0; // trace only `wanted` numbers
 volatile const __u8 failed_only = 0;     // keep only calls that failed
 volatile const __u64 wakeup_bytes = 1;   // wake the reader at this much data
 volatile const __u8 wanted[MAX_SYSCALLS] = {};
+// string_limit is strace's -s: the most bytes of a buffer or argv entry
+// shown (paths are shown whole), and the most argv entries.
+volatile const __u32 string_limit = 32;
 // The rule of ptrace (PTRACE_MODE_ATTACH_REALCREDS), which strace obeys: a
 // tracer without CAP_SYS_PTRACE (any_creds) traces only tasks whose real,
 // effective and saved ids all equal its real uid and gid and whose
@@ -235,70 +265,274 @@ struct {
 } newborn SEC(".maps");
 #endif
 
-// read_string reads the user string at ptr into capture slot `slot` at
-// offset *off of the data area, and advances *off past it.
-static __always_inline void read_string(struct task_state *st, __u32 slot, __u64 ptr, __u32 *off)
+// item_room says whether an item of up to room bytes fits at off.
+static __always_inline bool item_room(__u32 off, __u32 room)
 {
-	__u32 o = *off & CAPTURE_MASK;
-	slot &= MAX_CAPTURES - 1;
-	long n = bpf_probe_read_user_str(&st->data[o], CAPTURE_SIZE, (const void *)ptr);
-	st->rec.cap_off[slot] = o;
-	if (n <= 0) {
-		st->rec.cap_len[slot] = 0;
-		st->rec.cap_flags[slot] = CAPTURED | FAULTED;
-		return;
-	}
-	st->rec.cap_len[slot] = n - 1;
-	st->rec.cap_flags[slot] = n == CAPTURE_SIZE ? CAPTURED | TRUNCATED : CAPTURED;
-	*off = o + n - 1;
+	return off + ITEM_HEADER + room <= DATA_SIZE;
 }
 
-// read_captures reads the strings that capture_specs lists for nr.
-static __always_inline void read_captures(struct task_state *st, __u32 nr)
+// item_put writes the header of an item at off, whose len bytes follow it,
+// and returns the offset after it.
+static __always_inline __u32 item_put(struct task_state *st, __u32 off, __u32 slot, __u32 len, __u8 flags)
 {
-	__builtin_memset(st->rec.cap_flags, 0, sizeof(st->rec.cap_flags));
-	st->rec.data_len = 0;
-	if (nr >= MAX_SYSCALLS)
-		return;
-	const volatile struct capture_spec *spec = &capture_specs[nr];
-	if (spec->kind[0] == CAPTURE_NONE)
-		return;
-	__u32 off = 0, slot = 0;
-#pragma unroll
-	for (int i = 0; i < MAX_CAPTURES; i++) {
-		__u8 kind = spec->kind[i];
-		__u8 arg = spec->arg[i];
-		if (kind == CAPTURE_NONE || arg >= 6 || slot >= MAX_CAPTURES)
+	__u32 o = off & DATA_MASK;
+	st->data[o] = len;
+	st->data[(o + 1) & DATA_MASK] = len >> 8;
+	st->data[(o + 2) & DATA_MASK] = slot;
+	st->data[(o + 3) & DATA_MASK] = flags;
+	return off + ITEM_HEADER + len;
+}
+
+// read_str reads the user string at ptr, at most size bytes with its NUL,
+// as an item; it returns the offset after the item.
+static __always_inline __u32 read_str(struct task_state *st, __u32 off, __u32 slot, __u64 ptr, __u32 size)
+{
+	if (size > CAPTURE_SIZE)
+		size = CAPTURE_SIZE;
+	if (!item_room(off, size))
+		return off;
+	__u32 p = (off + ITEM_HEADER) & DATA_MASK;
+	long n = bpf_probe_read_user_str(&st->data[p], size & (2 * CAPTURE_SIZE - 1), (const void *)ptr);
+	if (n <= 0)
+		return item_put(st, off, slot, 0, CAPTURED | FAULTED);
+	return item_put(st, off, slot, n - 1, n == size ? CAPTURED | TRUNCATED : CAPTURED);
+}
+
+// read_bytes reads len bytes of user memory at ptr, at most max, as an item.
+static __always_inline __u32 read_bytes(struct task_state *st, __u32 off, __u32 slot, __u64 ptr, __u64 len, __u32 max)
+{
+	__u32 n = len < max ? len : max;
+	if (n > CAPTURE_SIZE)
+		n = CAPTURE_SIZE;
+	if (!item_room(off, n))
+		return off;
+	__u32 p = (off + ITEM_HEADER) & DATA_MASK;
+	if (bpf_probe_read_user(&st->data[p], n & (2 * CAPTURE_SIZE - 1), (const void *)ptr) < 0)
+		return item_put(st, off, slot, 0, CAPTURED | FAULTED);
+	return item_put(st, off, slot, n, len > n ? CAPTURED | TRUNCATED : CAPTURED);
+}
+
+// put_count writes a count as a 4-byte item.
+static __always_inline __u32 put_count(struct task_state *st, __u32 off, __u32 slot, __u32 count, __u8 flags)
+{
+	if (!item_room(off, 4))
+		return off;
+	__u32 p = (off + ITEM_HEADER) & DATA_MASK;
+	st->data[p] = count;
+	st->data[(p + 1) & DATA_MASK] = count >> 8;
+	st->data[(p + 2) & DATA_MASK] = count >> 16;
+	st->data[(p + 3) & DATA_MASK] = count >> 24;
+	return item_put(st, off, slot, 4, flags);
+}
+
+// argv_reading is the state of read_argv, handed to argv_entry.
+struct argv_reading {
+	struct task_state *st;
+	__u64 ptr;
+	__u32 slot, max;
+};
+
+// argv_entry reads entry j of an argv as an item; 1 ends the loop. An
+// empty item flagged MORE stands for the entries not read.
+static long argv_entry(__u64 j, struct argv_reading *a)
+{
+	struct task_state *st = a->st;
+	if (!st)
+		return 1;
+	// The offset lives in the map value, not in the loop's state: the
+	// verifier then sees every iteration alike and checks it once.
+	__u32 off = st->rec.data_len;
+	__u64 entry = 0;
+	if (bpf_probe_read_user(&entry, sizeof(entry), (const void *)(a->ptr + j * 8)) < 0) {
+		st->rec.data_len = item_put(st, off, a->slot, 0, CAPTURED | FAULTED);
+		return 1;
+	}
+	if (entry == 0)
+		return 1;
+	if (j >= a->max || !item_room(off, string_limit + 1)) {
+		st->rec.data_len = item_put(st, off, a->slot, 0, MORE);
+		return 1;
+	}
+	st->rec.data_len = read_str(st, off, a->slot, entry, string_limit + 1);
+	return 0;
+}
+
+// read_argv reads the first entries of the char*[] at ptr, each an item.
+static __always_inline __u32 read_argv(struct task_state *st, __u32 off, __u32 slot, __u64 ptr)
+{
+	struct argv_reading a = {.st = st, .ptr = ptr, .slot = slot,
+				 .max = string_limit < MAX_ARGV ? string_limit : MAX_ARGV};
+	st->rec.data_len = off;
+	bpf_loop(MAX_ARGV + 1, argv_entry, &a, 0);
+	return st->rec.data_len;
+}
+
+// counting is the state of a count made with bpf_loop, whose callbacks
+// the verifier checks once, not once per iteration.
+struct counting {
+	__u64 ptr, len, at;
+	__u32 n;
+	__u8 flags; // set when the count ended before MAX_COUNT
+};
+
+// count_entry counts entry i of a char*[]; 1 ends the loop.
+static long count_entry(__u64 i, struct counting *c)
+{
+	__u64 entry = 0;
+	if (bpf_probe_read_user(&entry, sizeof(entry), (const void *)(c->ptr + i * 8)) < 0) {
+		c->flags = CAPTURED | FAULTED;
+		return 1;
+	}
+	if (entry == 0) {
+		c->flags = CAPTURED;
+		return 1;
+	}
+	c->n++;
+	return 0;
+}
+
+// count_dirent counts the struct linux_dirent64 at c->at; 1 ends the loop.
+static long count_dirent(__u64 i, struct counting *c)
+{
+	if (c->at >= c->len) {
+		c->flags = CAPTURED;
+		return 1;
+	}
+	__u16 reclen = 0; // d_reclen, after d_ino and d_off
+	if (bpf_probe_read_user(&reclen, sizeof(reclen), (const void *)(c->ptr + c->at + 16)) < 0 || reclen == 0) {
+		c->flags = CAPTURED | FAULTED;
+		return 1;
+	}
+	c->at += reclen;
+	c->n++;
+	return 0;
+}
+
+// count_entries counts the entries of the char*[] at ptr, up to MAX_COUNT.
+static __always_inline __u32 count_entries(struct task_state *st, __u32 off, __u32 slot, __u64 ptr)
+{
+	struct counting c = {.ptr = ptr};
+	bpf_loop(MAX_COUNT, count_entry, &c, 0);
+	return put_count(st, off, slot, c.n, c.flags ? c.flags : CAPTURED | TRUNCATED);
+}
+
+// count_dirents counts the struct linux_dirent64 in the len bytes at ptr.
+static __always_inline __u32 count_dirents(struct task_state *st, __u32 off, __u32 slot, __u64 ptr, __u64 len)
+{
+	struct counting c = {.ptr = ptr, .len = len};
+	bpf_loop(MAX_COUNT, count_dirent, &c, 0);
+	return put_count(st, off, slot, c.n, c.flags ? c.flags : CAPTURED | TRUNCATED);
+}
+
+// capturing is the state of read_captures, handed to capture_one.
+struct capturing {
+	struct task_state *st;
+	const volatile struct capture_spec *spec;
+	__u32 nr;
+	long ret;
+	bool exit;
+};
+
+// capture_one reads the argument of capture i, as bpf_loop's callback: the
+// verifier checks it once, whatever the kinds of the other captures.
+static long capture_one(__u64 i, struct capturing *c)
+{
+	struct task_state *st = c->st;
+	const volatile struct capture_spec *spec = c->spec;
+	if (!st || !spec || i >= MAX_CAPTURES)
+		return 1;
+	__u32 j = i & (MAX_CAPTURES - 1);
+	__u8 kind = spec->kind[j];
+	__u8 arg = spec->arg[j];
+	if (kind == CAPTURE_NONE || arg >= 6)
+		return 1;
+	__u64 ptr = st->rec.args[arg & 7];
+	__u8 len_arg = spec->len_arg[j];
+	__u64 len = len_arg < 6 ? st->rec.args[len_arg & 7] : 0;
+	__u16 size = spec->size[j];
+	__u32 off = st->rec.data_len; // in the map value: see argv_entry
+	long ret = c->ret;
+	bool ok = ret >= 0 && ret <= 0x7fffffff;
+	if (!c->exit) {
+		switch (kind) {
+		case CAPTURE_PATH: {
+			__u32 start = off;
+			off = read_str(st, off, j, ptr, CAPTURE_SIZE);
+			if (off == start + ITEM_HEADER && (st->data[(start + 3) & DATA_MASK] & FAULTED))
+				st->flags |= TASK_FAULTED;
 			break;
-		__u64 ptr = st->rec.args[arg];
-		if (kind == CAPTURE_PATH) {
-			read_string(st, slot, ptr, &off);
-			slot++;
-			continue;
 		}
-		// CAPTURE_ARGV: fill the remaining slots with the first entries.
-#pragma unroll
-		for (int j = 0; j < MAX_CAPTURES; j++) {
-			__u64 entry = 0;
-			if (ptr == 0)
-				break;
-			if (bpf_probe_read_user(&entry, sizeof(entry), (const void *)(ptr + j * 8)) < 0) {
-				if (slot < MAX_CAPTURES)
-					st->rec.cap_flags[slot & (MAX_CAPTURES - 1)] = CAPTURED | FAULTED;
-				break;
-			}
-			if (entry == 0)
-				break;
-			if (slot >= MAX_CAPTURES) {
-				st->rec.cap_flags[(slot - 1) & (MAX_CAPTURES - 1)] |= MORE;
-				break;
-			}
-			read_string(st, slot, entry, &off);
-			slot++;
+		case CAPTURE_ARGV:
+			if (ptr)
+				off = read_argv(st, off, j, ptr);
+			break;
+		case CAPTURE_COUNT:
+			if (ptr)
+				off = count_entries(st, off, j, ptr);
+			break;
+		case CAPTURE_BUF_IN:
+			if (ptr)
+				off = read_bytes(st, off, j, ptr, len, string_limit);
+			break;
+		case CAPTURE_STRUCT_IN:
+			if (ptr)
+				off = read_bytes(st, off, j, ptr, size, size);
+			break;
+		case CAPTURE_SOCKADDR_IN:
+			if (ptr)
+				off = read_bytes(st, off, j, ptr, len, SOCKADDR_SIZE);
+			break;
+		}
+		st->rec.data_len = off;
+		return 0;
+	}
+	switch (kind) {
+	case CAPTURE_PATH:
+		// Read again a path that faulted at entry: the call itself has
+		// brought its page in (a later item replaces an earlier). A
+		// successful execve has replaced the memory.
+		if ((st->flags & TASK_FAULTED) && c->nr != execve_nr && c->nr != execveat_nr)
+			off = read_str(st, off, j, ptr, CAPTURE_SIZE);
+		break;
+	case CAPTURE_BUF_OUT:
+		if (ptr && ok)
+			off = read_bytes(st, off, j, ptr, ret, string_limit);
+		break;
+	case CAPTURE_STRUCT_OUT:
+		if (ptr && ok)
+			off = read_bytes(st, off, j, ptr, size, size);
+		break;
+	case CAPTURE_PATH_OUT:
+		if (ptr && ok && ret > 0)
+			off = read_str(st, off, j, ptr, CAPTURE_SIZE);
+		break;
+	case CAPTURE_DIRENTS:
+		if (ptr && ok)
+			off = count_dirents(st, off, j, ptr, ret);
+		break;
+	case CAPTURE_SOCKADDR_OUT:
+		if (ptr && ok && len) {
+			__u32 n = 0;
+			if (bpf_probe_read_user(&n, sizeof(n), (const void *)len) == 0)
+				off = read_bytes(st, off, j, ptr, n, SOCKADDR_SIZE);
 		}
 		break;
 	}
 	st->rec.data_len = off;
+	return 0;
+}
+
+// read_captures reads the arguments that capture_specs lists for nr: at
+// entry (exit false), or at exit (exit true; the call returned ret).
+static __always_inline void read_captures(struct task_state *st, __u32 nr, bool exit, long ret)
+{
+	if (nr >= MAX_SYSCALLS)
+		return;
+	const volatile struct capture_spec *spec = &capture_specs[nr & (MAX_SYSCALLS - 1)];
+	if (spec->kind[0] == CAPTURE_NONE)
+		return;
+	struct capturing c = {.st = st, .spec = spec, .nr = nr, .ret = ret, .exit = exit};
+	bpf_loop(MAX_CAPTURES, capture_one, &c, 0);
 }
 
 // emit copies the record and its strings to the ring buffer; when it does
@@ -308,7 +542,7 @@ static __always_inline void read_captures(struct task_state *st, __u32 nr)
 static __always_inline void emit(struct task_state *st)
 {
 	__u64 size = sizeof(struct record) + st->rec.data_len;
-	if (size > sizeof(struct record) + CAPTURE_MASK + 1 + CAPTURE_SIZE)
+	if (st->rec.data_len > DATA_SIZE)
 		size = sizeof(struct record);
 	// Wake the reader once, when the queued data crosses wakeup_bytes: a
 	// wake-up per record above it would cost an interrupt each.
@@ -345,7 +579,9 @@ static __always_inline void on_enter(struct task_state *st, __u64 id, __u64 args
 #pragma unroll
 	for (int i = 0; i < 6; i++)
 		st->rec.args[i] = args[i];
-	read_captures(st, nr);
+	st->rec.data_len = 0;
+	st->flags &= ~TASK_FAULTED;
+	read_captures(st, nr, false, 0);
 	if (nr == exit_nr || nr == exit_group_nr) {
 		st->flags &= ~TASK_IN_CALL;
 		if (failed_only)
@@ -358,31 +594,6 @@ static __always_inline void on_enter(struct task_state *st, __u64 id, __u64 args
 		return;
 	}
 	st->flags |= TASK_IN_CALL;
-}
-
-// reread_faulted reads again, at exit, the paths that could not be read at
-// entry: the page holding them was often not yet faulted in, and the call
-// itself has brought it in. A successful execve has replaced the memory, so
-// its strings are left alone.
-static __always_inline void reread_faulted(struct task_state *st)
-{
-	__u32 nr = st->rec.nr;
-	if (nr == execve_nr || nr == execveat_nr)
-		return;
-	if (nr >= MAX_SYSCALLS)
-		return;
-	const volatile struct capture_spec *spec = &capture_specs[nr];
-	__u32 off = st->rec.data_len;
-#pragma unroll
-	for (int i = 0; i < MAX_CAPTURES; i++) {
-		if (spec->kind[i] != CAPTURE_PATH)
-			break; // argv comes last; its entries are left as read
-		__u8 arg = spec->arg[i];
-		if (!(st->rec.cap_flags[i] & FAULTED) || arg >= 6)
-			continue;
-		read_string(st, i, st->rec.args[arg], &off);
-	}
-	st->rec.data_len = off;
 }
 
 // SIGKILL_BIT is SIGKILL in a task's pending signal set.
@@ -402,8 +613,8 @@ static __always_inline void on_exit(struct task_state *st, long ret, __u64 pendi
 	st->rec.ret = ret;
 	st->rec.duration_ns = bpf_ktime_get_ns() - st->rec.time_ns;
 	st->rec.flags = killed ? 0 : RECORD_RETURNED;
-	if ((st->rec.cap_flags[0] | st->rec.cap_flags[1] | st->rec.cap_flags[2] | st->rec.cap_flags[3]) & FAULTED)
-		reread_faulted(st);
+	if (!killed)
+		read_captures(st, st->rec.nr, true, ret);
 	fill_task(st);
 	emit(st);
 }
@@ -442,7 +653,7 @@ static __always_inline void exec_done(struct task_state *st)
 // emit_event writes a record that is not a call (RECORD_EXIT or
 // RECORD_SIGNAL) for a task past its execve. Both happen outside any call:
 // the task is leaving a call or ending.
-static __always_inline void emit_event(struct task_state *st, __u32 flags, long value)
+static __always_inline void emit_event(struct task_state *st, __u32 flags, long value, const void *siginfo)
 {
 	st->flags &= ~TASK_IN_CALL;
 	st->rec.time_ns = bpf_ktime_get_ns();
@@ -451,7 +662,10 @@ static __always_inline void emit_event(struct task_state *st, __u32 flags, long 
 	st->rec.ret = value;
 	st->rec.flags = flags;
 	st->rec.data_len = 0;
-	__builtin_memset(st->rec.cap_flags, 0, sizeof(st->rec.cap_flags));
+	// The siginfo of a signal, as the kernel keeps it (struct
+	// kernel_siginfo: signo, errno, code, then the union of its fields).
+	if (siginfo && bpf_probe_read_kernel(&st->data[ITEM_HEADER], SIGINFO_SIZE, siginfo) == 0)
+		st->rec.data_len = item_put(st, 0, 0, SIGINFO_SIZE, CAPTURED);
 	fill_task(st);
 	emit(st);
 }
@@ -465,7 +679,7 @@ static __always_inline void emit_event(struct task_state *st, __u32 flags, long 
 // signal in the group's exit code. Under ptrace that shortcut is not
 // taken and strace shows the real signal, once: so does the group leader
 // here.
-static __always_inline void on_signal(struct task_state *st, struct task_struct *task, int sig)
+static __always_inline void on_signal(struct task_state *st, struct task_struct *task, int sig, const void *siginfo)
 {
 	if (st->flags & TASK_PRE_EXEC)
 		return;
@@ -475,8 +689,9 @@ static __always_inline void on_signal(struct task_state *st, struct task_struct 
 		    BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
 			return;
 		sig = code & 0x7f;
+		siginfo = 0; // the real signal's siginfo is not at hand
 	}
-	emit_event(st, RECORD_SIGNAL, sig);
+	emit_event(st, RECORD_SIGNAL, sig, siginfo);
 }
 
 // on_task_exit writes the end of a traced task (not of the launching child
@@ -486,7 +701,7 @@ static __always_inline void on_task_exit(struct task_state *st, int exit_code)
 	if (st->flags & TASK_PRE_EXEC)
 		return;
 	__sync_fetch_and_add(&live_tasks, -1);
-	emit_event(st, RECORD_EXIT, exit_code);
+	emit_event(st, RECORD_EXIT, exit_code, 0);
 }
 
 // may_trace says whether the tracer could ptrace task, by the rule above;
@@ -516,7 +731,7 @@ static __always_inline void untrace(struct task_struct *task, struct task_state 
 {
 	if (!(st->flags & TASK_PRE_EXEC))
 		__sync_fetch_and_add(&live_tasks, -1);
-	emit_event(st, RECORD_UNTRACED, why);
+	emit_event(st, RECORD_UNTRACED, why, 0);
 	bpf_task_storage_delete(&tasks, task);
 }
 
@@ -597,16 +812,13 @@ int BPF_PROG(trace_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	if (!st)
 		return 0;
 	exec_done(st);
-	// execve's path when it could not be read at entry.
-	if ((st->flags & TASK_IN_CALL) && st->rec.nr == execve_nr && (st->rec.cap_flags[0] & FAULTED)) {
-		__u32 o = st->rec.data_len & CAPTURE_MASK;
-		long n = bpf_probe_read_kernel_str(&st->data[o], CAPTURE_SIZE, bprm->filename);
-		if (n > 0) {
-			st->rec.cap_off[0] = o;
-			st->rec.cap_len[0] = n - 1;
-			st->rec.cap_flags[0] = n == CAPTURE_SIZE ? CAPTURED | TRUNCATED : CAPTURED;
-			st->rec.data_len = o + n - 1;
-		}
+	// execve's path when it could not be read at entry (a later item
+	// replaces an earlier one).
+	__u32 off = st->rec.data_len;
+	if ((st->flags & TASK_IN_CALL) && st->rec.nr == execve_nr && (st->flags & TASK_FAULTED) && item_room(off, CAPTURE_SIZE)) {
+		long n = bpf_probe_read_kernel_str(&st->data[(off + ITEM_HEADER) & DATA_MASK], CAPTURE_SIZE, bprm->filename);
+		if (n > 0)
+			st->rec.data_len = item_put(st, off, 0, n - 1, n == CAPTURE_SIZE ? CAPTURED | TRUNCATED : CAPTURED);
 	}
 	check_exec(bpf_get_current_task_btf(), st);
 	return 0;
@@ -622,12 +834,12 @@ int BPF_PROG(trace_end, struct task_struct *p)
 }
 
 SEC("tp_btf/signal_deliver")
-int BPF_PROG(trace_signal, int sig)
+int BPF_PROG(trace_signal, int sig, struct kernel_siginfo *info)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (st)
-		on_signal(st, task, sig);
+		on_signal(st, task, sig, info);
 	return 0;
 }
 
@@ -748,12 +960,12 @@ int BPF_PROG(trace_end)
 }
 
 SEC("raw_tp/signal_deliver")
-int BPF_PROG(trace_signal, int sig)
+int BPF_PROG(trace_signal, int sig, struct kernel_siginfo *info)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (st)
-		on_signal(st, task, sig);
+		on_signal(st, task, sig, info);
 	return 0;
 }
 
@@ -810,7 +1022,7 @@ int trace_signal(struct trace_event_raw_signal_deliver *ctx)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st = bpf_task_storage_get(&tasks, task, 0, 0);
 	if (st)
-		on_signal(st, task, ctx->sig);
+		on_signal(st, task, ctx->sig, 0); // the classic tracepoint has no siginfo
 	return 0;
 }
 #else

@@ -4,6 +4,7 @@ package ebpf
 
 import (
 	"context"
+	"encoding/binary"
 	"io"
 	"os"
 	"strings"
@@ -121,9 +122,18 @@ func traceCommand(t *testing.T, opts tracer.Options, argv ...string) []parse.Eve
 // longer than captureSize, cut there.
 func TestEBPFCapturedStrings(t *testing.T) {
 	needEBPF(t)
-	evs := traceCommand(t, tracer.Options{}, "true", "one", "two", "three")
-	if got, want := evs[0].Args[1], `["true", "one", "two", ...]`; got != want {
+	evs := traceCommand(t, tracer.Options{StringLimit: tracer.DefaultStringLimit}, "true", "one", "two", "three")
+	if got, want := evs[0].Args[1], `["true", "one", "two", "three"]`; got != want {
 		t.Errorf("execve argv %s, want %s", got, want)
+	}
+	// -s 2: two entries, each cut at two bytes; -s 0: none, as strace.
+	evs = traceCommand(t, tracer.Options{StringLimit: 2}, "true", "one", "two", "three")
+	if got, want := evs[0].Args[1], `["tr"..., "on"..., ...]`; got != want {
+		t.Errorf("execve argv with -s 2: %s, want %s", got, want)
+	}
+	evs = traceCommand(t, tracer.Options{}, "true", "one")
+	if got, want := evs[0].Args[1], `[...]`; got != want {
+		t.Errorf("execve argv with -s 0: %s, want %s", got, want)
 	}
 	long := "/" + strings.Repeat("x", 2*captureSize)
 	var path string
@@ -176,9 +186,13 @@ func TestRingSize(t *testing.T) {
 	}
 }
 
-// makeRecord builds a ring buffer record as ebpf.c writes it.
+// makeRecord builds a ring buffer record as ebpf.c writes it, with strs
+// as the items of the first capture slots.
 func makeRecord(nr uint32, ret int64, returned bool, args [6]uint64, strs ...string) []byte {
 	raw := make([]byte, recordSize, recordSize+256)
+	for i, s := range strs {
+		raw = appendItem(raw, i, captureCaptured, s)
+	}
 	rec := (*record)(unsafe.Pointer(&raw[0]))
 	rec.TimeNs, rec.DurationNs = 123456789012, 1500
 	rec.Args, rec.Ret, rec.Nr = args, ret, nr
@@ -189,15 +203,15 @@ func makeRecord(nr uint32, ret int64, returned bool, args [6]uint64, strs ...str
 	for i, c := range "workload" {
 		rec.Comm[i] = int8(c)
 	}
-	for i, s := range strs {
-		rec.CapOff[i] = uint16(len(raw) - recordSize)
-		rec.CapLen[i] = uint16(len(s))
-		rec.CapFlags[i] = captureCaptured
-		raw = append(raw, s...)
-	}
-	rec = (*record)(unsafe.Pointer(&raw[0]))
 	rec.DataLen = uint32(len(raw) - recordSize)
 	return raw
+}
+
+// appendItem appends an item of slot with flags and data to a record.
+func appendItem(raw []byte, slot int, flags uint8, data string) []byte {
+	raw = binary.LittleEndian.AppendUint16(raw, uint16(len(data)))
+	raw = append(raw, byte(slot), flags)
+	return append(raw, data...)
 }
 
 func TestEventFromRecord(t *testing.T) {
@@ -227,7 +241,7 @@ func TestEventFromRecord(t *testing.T) {
 			if ev.Kind != parse.KindSyscall || ev.Pid != 43 || ev.Tgid != 42 || ev.Comm != "workload" {
 				t.Errorf("kind %v pid %d tgid %d comm %q; want syscall 43 42 workload", ev.Kind, ev.Pid, ev.Tgid, ev.Comm)
 			}
-			if ev.Syscall != tc.want.Syscall || ev.Errno != tc.want.Errno || ev.HasDuration != tc.want.HasDuration || ev.Returned != tc.want.HasDuration {
+			if ev.Syscall != tc.want.Syscall || ev.Errno != tc.want.Errno || ev.HasDuration != tc.want.HasDuration || !ev.Returned {
 				t.Errorf("got %s errno %q returned %v duration %v", ev.Syscall, ev.Errno, ev.Returned, ev.HasDuration)
 			}
 			for i, a := range tc.want.Args {
@@ -249,7 +263,7 @@ func TestEventFromRecord(t *testing.T) {
 		t.Error("a record shorter than its header was accepted")
 	}
 	bad := makeRecord(unix.SYS_OPENAT, 3, true, [6]uint64{atFdcwd, 0x1000}, "/etc/passwd")
-	(*record)(unsafe.Pointer(&bad[0])).CapLen[0] = 4000
+	binary.LittleEndian.PutUint16(bad[recordSize:], 4000) // an item longer than the record
 	var ev parse.Event
 	if !f.event(&ev, bad) || ev.Args[1] != "0x1000" {
 		t.Errorf("a capture beyond the record printed %q, want the pointer 0x1000", ev.Args[1])

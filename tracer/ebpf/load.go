@@ -176,6 +176,8 @@ func newSettings(opts *tracer.Options) (*settings, error) {
 		for i, c := range caps[:min(len(caps), syscalls.MaxCaptures)] {
 			s.captureSpecs[nr].Arg[i] = c.Arg
 			s.captureSpecs[nr].Kind[i] = uint8(c.Kind) // the same values as enum capture_kind (a test checks)
+			s.captureSpecs[nr].LenArg[i] = c.LenArg
+			s.captureSpecs[nr].Size[i] = c.Size
 		}
 	}
 	rule, err := ptraceRule()
@@ -202,6 +204,7 @@ func (s *settings) apply(spec *ebpf.CollectionSpec, size int) error {
 		vars.FilterSyscalls.Set(boolByte(len(s.opts.Syscalls) > 0)),
 		vars.FailedOnly.Set(boolByte(s.opts.FailedOnly)),
 		vars.WakeupBytes.Set(uint64(min(size/4, maxWakeupBytes))),
+		vars.StringLimit.Set(uint32(min(s.opts.StringLimit, captureSize-1))),
 		vars.Wanted.Set(s.wanted),
 		vars.CaptureSpecs.Set(s.captureSpecs),
 		vars.AnyCreds.Set(boolByte(s.rule.anyCreds)),

@@ -37,6 +37,7 @@ const (
 	rawTpVarFilterSyscalls       = "filter_syscalls"
 	rawTpVarForkSeedTid          = "fork_seed_tid"
 	rawTpVarLiveTasks            = "live_tasks"
+	rawTpVarStringLimit          = "string_limit"
 	rawTpVarTracerCaps           = "tracer_caps"
 	rawTpVarTracerGid            = "tracer_gid"
 	rawTpVarTracerUid            = "tracer_uid"
@@ -124,6 +125,7 @@ type rawTpVariableSpecs struct {
 	FilterSyscalls       *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.VariableSpec `ebpf:"live_tasks"`
+	StringLimit          *ebpf.VariableSpec `ebpf:"string_limit"`
 	TracerCaps           *ebpf.VariableSpec `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.VariableSpec `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.VariableSpec `ebpf:"tracer_uid"`
@@ -186,6 +188,7 @@ type rawTpVariables struct {
 	FilterSyscalls       *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.Variable `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.Variable `ebpf:"live_tasks"`
+	StringLimit          *ebpf.Variable `ebpf:"string_limit"`
 	TracerCaps           *ebpf.Variable `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.Variable `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.Variable `ebpf:"tracer_uid"`

@@ -3,6 +3,7 @@
 package ebpf
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"syscall"
@@ -107,35 +108,69 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 	case rec.Flags&recordSignal != 0:
 		f.task(ev, parse.KindSignal, rec)
 		ev.Signal = unix.SignalName(syscall.Signal(rec.Ret))
+		f.items(raw, rec)
+		if c := &f.call.Caps[0]; c.Data != nil && !c.Faulted {
+			ev.Siginfo = f.printer.Siginfo(c.Data)
+		}
 		return true
 	}
-	data := raw[recordSize:]
 	c := &f.call
 	c.Nr, c.Args, c.Ret = rec.Nr, rec.Args, rec.Ret
 	c.Returned = rec.Flags&recordReturned != 0
-	for i := range c.Caps {
-		flags := rec.CapFlags[i]
-		s := syscalls.Captured{
-			Truncated: flags&captureTruncated != 0,
-			Faulted:   flags&captureFaulted != 0,
-			More:      flags&captureMore != 0,
-		}
-		if flags&captureCaptured != 0 && !s.Faulted {
-			off, n := int(rec.CapOff[i]), int(rec.CapLen[i])
-			if off+n <= len(data) {
-				s.Data = data[off : off+n : off+n]
-			} else {
-				s.Faulted = true
-			}
-		}
-		c.Caps[i] = s
-	}
+	f.items(raw, rec)
 	f.task(ev, parse.KindSyscall, rec)
 	if c.Returned {
 		ev.DurationNs, ev.HasDuration = int64(rec.DurationNs), true
 	}
 	f.printer.Print(ev, c)
 	return true
+}
+
+// itemHeader is the size of struct item in ebpf.c.
+const itemHeader = int(tpBtfLimitsITEM_HEADER)
+
+// items sorts the items of a record (what was read of the call's
+// arguments) into the call's capture slots: the last item of a slot is
+// the one that counts (a path read again at exit replaces the first read),
+// except for argv, whose entries are items of one slot, in order.
+func (f *eventFiller) items(raw []byte, rec *record) {
+	c := &f.call
+	c.Caps = [syscalls.MaxCaptures]syscalls.Captured{}
+	c.Argv = c.Argv[:0]
+	data := raw[recordSize:]
+	if n := int(rec.DataLen); n < len(data) {
+		data = data[:n]
+	}
+	argv := -1
+	if rec.Flags&(recordSignal|recordExit) == 0 {
+		for i, cp := range syscalls.Captures(rec.Nr) {
+			if cp.Kind == syscalls.CaptureArgv {
+				argv = i
+			}
+		}
+	}
+	for len(data) >= itemHeader {
+		n, slot, flags := int(binary.LittleEndian.Uint16(data)), int(data[2]), data[3]
+		data = data[itemHeader:]
+		if n > len(data) {
+			return // a record the kernel cut: what is left is not items
+		}
+		s := syscalls.Captured{
+			Truncated: flags&captureTruncated != 0,
+			Faulted:   flags&captureFaulted != 0,
+			More:      flags&captureMore != 0,
+		}
+		if flags&captureCaptured != 0 && !s.Faulted {
+			s.Data = data[:n:n]
+		}
+		data = data[n:]
+		switch {
+		case slot == argv:
+			c.Argv = append(c.Argv, s)
+		case slot < len(c.Caps):
+			c.Caps[slot] = s
+		}
+	}
 }
 
 // untraced says on stderr that a task left the trace because the tracer

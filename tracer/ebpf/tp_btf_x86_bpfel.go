@@ -25,23 +25,40 @@ const (
 type tpBtfCaptureKind uint32
 
 const (
-	tpBtfCaptureKindCAPTURE_NONE tpBtfCaptureKind = 0
-	tpBtfCaptureKindCAPTURE_PATH tpBtfCaptureKind = 1
-	tpBtfCaptureKindCAPTURE_ARGV tpBtfCaptureKind = 2
+	tpBtfCaptureKindCAPTURE_NONE         tpBtfCaptureKind = 0
+	tpBtfCaptureKindCAPTURE_PATH         tpBtfCaptureKind = 1
+	tpBtfCaptureKindCAPTURE_ARGV         tpBtfCaptureKind = 2
+	tpBtfCaptureKindCAPTURE_COUNT        tpBtfCaptureKind = 3
+	tpBtfCaptureKindCAPTURE_BUF_IN       tpBtfCaptureKind = 4
+	tpBtfCaptureKindCAPTURE_BUF_OUT      tpBtfCaptureKind = 5
+	tpBtfCaptureKindCAPTURE_STRUCT_IN    tpBtfCaptureKind = 6
+	tpBtfCaptureKindCAPTURE_STRUCT_OUT   tpBtfCaptureKind = 7
+	tpBtfCaptureKindCAPTURE_PATH_OUT     tpBtfCaptureKind = 8
+	tpBtfCaptureKindCAPTURE_DIRENTS      tpBtfCaptureKind = 9
+	tpBtfCaptureKindCAPTURE_SOCKADDR_IN  tpBtfCaptureKind = 10
+	tpBtfCaptureKindCAPTURE_SOCKADDR_OUT tpBtfCaptureKind = 11
 )
 
 type tpBtfCaptureSpec struct {
-	_    structs.HostLayout
-	Arg  [4]uint8
-	Kind [4]uint8
+	_      structs.HostLayout
+	Arg    [4]uint8
+	Kind   [4]uint8
+	LenArg [4]uint8
+	Size   [4]uint16
 }
 
 type tpBtfLimits uint32
 
 const (
-	tpBtfLimitsMAX_CAPTURES tpBtfLimits = 4
-	tpBtfLimitsCAPTURE_SIZE tpBtfLimits = 4096
-	tpBtfLimitsMAX_SYSCALLS tpBtfLimits = 1024
+	tpBtfLimitsMAX_CAPTURES  tpBtfLimits = 4
+	tpBtfLimitsCAPTURE_SIZE  tpBtfLimits = 4096
+	tpBtfLimitsMAX_SYSCALLS  tpBtfLimits = 1024
+	tpBtfLimitsDATA_SIZE     tpBtfLimits = 16384
+	tpBtfLimitsMAX_ARGV      tpBtfLimits = 32
+	tpBtfLimitsMAX_COUNT     tpBtfLimits = 4096
+	tpBtfLimitsSOCKADDR_SIZE tpBtfLimits = 128
+	tpBtfLimitsITEM_HEADER   tpBtfLimits = 4
+	tpBtfLimitsSIGINFO_SIZE  tpBtfLimits = 48
 )
 
 type tpBtfRecord struct {
@@ -55,10 +72,8 @@ type tpBtfRecord struct {
 	Nr         uint32
 	Flags      uint32
 	DataLen    uint32
-	CapOff     [4]uint16
-	CapLen     [4]uint16
-	CapFlags   [4]uint8
 	Comm       [16]int8
+	_          [4]byte
 }
 
 type tpBtfRecordFlag uint32
@@ -75,7 +90,8 @@ type tpBtfTaskState struct {
 	Flags uint32
 	Pad   uint32
 	Rec   tpBtfRecord
-	Data  [20480]int8
+	Data  [20484]int8
+	_     [4]byte
 }
 
 type tpBtfUntracedReason uint32
@@ -109,6 +125,7 @@ const (
 	tpBtfVarFilterSyscalls       = "filter_syscalls"
 	tpBtfVarForkSeedTid          = "fork_seed_tid"
 	tpBtfVarLiveTasks            = "live_tasks"
+	tpBtfVarStringLimit          = "string_limit"
 	tpBtfVarTracerCaps           = "tracer_caps"
 	tpBtfVarTracerGid            = "tracer_gid"
 	tpBtfVarTracerUid            = "tracer_uid"
@@ -195,6 +212,7 @@ type tpBtfVariableSpecs struct {
 	FilterSyscalls       *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.VariableSpec `ebpf:"live_tasks"`
+	StringLimit          *ebpf.VariableSpec `ebpf:"string_limit"`
 	TracerCaps           *ebpf.VariableSpec `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.VariableSpec `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.VariableSpec `ebpf:"tracer_uid"`
@@ -255,6 +273,7 @@ type tpBtfVariables struct {
 	FilterSyscalls       *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.Variable `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.Variable `ebpf:"live_tasks"`
+	StringLimit          *ebpf.Variable `ebpf:"string_limit"`
 	TracerCaps           *ebpf.Variable `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.Variable `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.Variable `ebpf:"tracer_uid"`

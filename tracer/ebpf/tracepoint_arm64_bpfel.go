@@ -37,6 +37,7 @@ const (
 	tracepointVarFilterSyscalls       = "filter_syscalls"
 	tracepointVarForkSeedTid          = "fork_seed_tid"
 	tracepointVarLiveTasks            = "live_tasks"
+	tracepointVarStringLimit          = "string_limit"
 	tracepointVarTracerCaps           = "tracer_caps"
 	tracepointVarTracerGid            = "tracer_gid"
 	tracepointVarTracerUid            = "tracer_uid"
@@ -124,6 +125,7 @@ type tracepointVariableSpecs struct {
 	FilterSyscalls       *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.VariableSpec `ebpf:"live_tasks"`
+	StringLimit          *ebpf.VariableSpec `ebpf:"string_limit"`
 	TracerCaps           *ebpf.VariableSpec `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.VariableSpec `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.VariableSpec `ebpf:"tracer_uid"`
@@ -186,6 +188,7 @@ type tracepointVariables struct {
 	FilterSyscalls       *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.Variable `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.Variable `ebpf:"live_tasks"`
+	StringLimit          *ebpf.Variable `ebpf:"string_limit"`
 	TracerCaps           *ebpf.Variable `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.Variable `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.Variable `ebpf:"tracer_uid"`

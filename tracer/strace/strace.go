@@ -60,9 +60,7 @@ func (b *straceBackend) Name() string { return "strace" }
 // into RFC 3339 (-ttt), the trace into traceFile, then the user's filters.
 func (b *straceBackend) flags(traceFile string) []string {
 	args := []string{"-f", "-T", "-q", "-ttt", "-o", traceFile}
-	if b.opts.StringLimit > 0 {
-		args = append(args, "-s", strconv.Itoa(b.opts.StringLimit))
-	}
+	args = append(args, "-s", strconv.Itoa(b.opts.StringLimit))
 	if len(b.opts.Syscalls) > 0 {
 		args = append(args, "-e", "trace="+strings.Join(b.opts.Syscalls, ","))
 	}

@@ -62,10 +62,11 @@ func TestStraceFlags(t *testing.T) {
 		opts tracer.Options
 		want string
 	}{
-		{"defaults", tracer.Options{}, "-f -T -q -ttt -o OUT"},
+		{"defaults", tracer.Options{StringLimit: tracer.DefaultStringLimit}, "-f -T -q -ttt -o OUT -s 32"},
+		{"no string", tracer.Options{}, "-f -T -q -ttt -o OUT -s 0"},
 		{"string limit", tracer.Options{StringLimit: 200}, "-f -T -q -ttt -o OUT -s 200"},
-		{"syscalls and classes", tracer.Options{Syscalls: []string{"openat", "%net"}}, "-f -T -q -ttt -o OUT -e trace=openat,%net"},
-		{"failed only", tracer.Options{FailedOnly: true}, "-f -T -q -ttt -o OUT -Z"},
+		{"syscalls and classes", tracer.Options{Syscalls: []string{"openat", "%net"}}, "-f -T -q -ttt -o OUT -s 0 -e trace=openat,%net"},
+		{"failed only", tracer.Options{FailedOnly: true}, "-f -T -q -ttt -o OUT -s 0 -Z"},
 		{"all", tracer.Options{StringLimit: 8, Syscalls: []string{"read"}, FailedOnly: true}, "-f -T -q -ttt -o OUT -s 8 -e trace=read -Z"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,41 +28,72 @@ type Call struct {
 	Args     [6]uint64             // arguments at entry
 	Ret      int64                 // return value; -errno on failure
 	Returned bool                  // false for calls that never return (exit, exit_group); an execve that succeeded is true
-	Caps     [MaxCaptures]Captured // user memory read at entry, in the order Captures(Nr) lists
+	Caps     [MaxCaptures]Captured // what was read of the arguments Captures(Nr) lists, in its order
+	Argv     []Captured            // the entries read of a CaptureArgv argument, in order
 }
 
-// MaxCaptures is how many strings the eBPF program reads for one call.
+// MaxCaptures is how many arguments of one call the eBPF program reads.
 const MaxCaptures = 4
 
-// Captured is user memory the eBPF program read at syscall entry.
+// Captured is user memory the eBPF program read for one argument.
 //
-// Data is nil only when nothing is there: an argv slot past the end of argv,
-// or a string that could not be read (then Faulted is set). An empty string
-// that was read is a non-nil empty slice.
+// Data is nil only when nothing is there: an argument not read (a NULL
+// pointer, a call that failed), or memory that could not be read (then
+// Faulted is set). An empty string that was read is a non-nil empty slice.
 type Captured struct {
-	Data      []byte // bytes read (without the NUL)
-	Truncated bool   // the string was longer than the capture buffer
+	Data      []byte // bytes read (a string without its NUL; a count as 4 little-endian bytes)
+	Truncated bool   // there was more than was read: strace's "..."
 	Faulted   bool   // could not be read: the pointer is printed, as strace does
-	More      bool   // argv only, on the last slot: further entries follow that were not captured
+	More      bool   // argv only: entries follow that were not read
 }
 
-// Capture says which argument of a call the eBPF program must read from
-// user memory at syscall entry.
+// Capture says which argument of a call the eBPF program reads from user
+// memory, how, and when.
 type Capture struct {
-	Arg  uint8
-	Kind CaptureKind
+	Arg    uint8       // the argument: a pointer
+	Kind   CaptureKind // how it is read
+	LenArg uint8       // the argument holding its length (NoLenArg: none)
+	Size   uint16      // the bytes of a struct
 }
 
-// CaptureKind says how an argument is read.
+// NoLenArg is Capture.LenArg when no argument gives the length.
+const NoLenArg = 0xff
+
+// CaptureKind says how an argument is read; the values are ebpf.c's enum
+// capture_kind (a test in tracer/ebpf checks them).
 type CaptureKind uint8
 
 const (
-	// CapturePath is a NUL-terminated string (a path, printed in full
-	// like strace does); it fills one capture slot.
+	// CapturePath is a NUL-terminated string read at entry: a path,
+	// printed in full as strace does.
 	CapturePath CaptureKind = iota + 1
-	// CaptureArgv is a char*[] ending in NULL: its first entries are read
-	// into the remaining capture slots, one entry per slot.
+	// CaptureArgv is a char*[] ending in NULL: its first entries, read at
+	// entry, each cut at the string limit (Call.Argv).
 	CaptureArgv
+	// CaptureCount is a char*[]: the number of its entries (envp).
+	CaptureCount
+	// CaptureBufIn is a buffer read at entry, of the length argument
+	// LenArg gives, cut at the string limit (write).
+	CaptureBufIn
+	// CaptureBufOut is a buffer read at exit, as many bytes as the call
+	// returned, cut at the string limit (read).
+	CaptureBufOut
+	// CaptureStructIn is a struct of Size bytes read at entry.
+	CaptureStructIn
+	// CaptureStructOut is a struct of Size bytes read at exit, when the
+	// call succeeded.
+	CaptureStructOut
+	// CapturePathOut is a NUL-terminated string read at exit (getcwd).
+	CapturePathOut
+	// CaptureDirents is the number of directory entries a getdents64 call
+	// returned.
+	CaptureDirents
+	// CaptureSockaddrIn is a socket address read at entry, of the length
+	// argument LenArg gives.
+	CaptureSockaddrIn
+	// CaptureSockaddrOut is a socket address read at exit, of the length
+	// that the socklen_t argument LenArg points to.
+	CaptureSockaddrOut
 )
 
 // syscallClass is a set of strace's syscall classes (%file, %net ...), with
@@ -235,13 +266,10 @@ type Printer struct {
 }
 
 // NewPrinter returns a Printer showing strings of at most stringLimit
-// bytes (strace -s; 0 means strace's default of 32). Paths are printed in
-// full whatever the limit, as strace does.
+// bytes (strace -s: 0 shows none, ""...). Paths are printed in full
+// whatever the limit, as strace does.
 func NewPrinter(stringLimit int) *Printer {
-	if stringLimit <= 0 {
-		stringLimit = 32
-	}
-	return &Printer{stringLimit: stringLimit}
+	return &Printer{stringLimit: max(stringLimit, 0)}
 }
 
 // Print fills ev's call fields from c, in strace's text: Syscall, Args, Ret, Returned,
@@ -268,7 +296,9 @@ func (d *Printer) decodeResult(ev *parse.Event, cd *callDecoder, c *Call) {
 	ev.Errno, ev.Errmsg, ev.Note = "", "", ""
 	ev.Retval, ev.HasRetval = 0, false
 	if !c.Returned {
-		ev.Ret, ev.Returned = "", false
+		// strace prints "= ?" for a call that never returned (exit,
+		// exit_group, a call cut short by SIGKILL), and so do we.
+		ev.Ret, ev.Returned = "?", true
 		return
 	}
 	ev.Returned = true
@@ -321,21 +351,21 @@ func (d *Printer) newArgs(n int) []string {
 // decodeArgs prints the arguments of c as strace does.
 func (d *Printer) decodeArgs(cd *callDecoder, c *Call) []string {
 	args := d.newArgs(len(cd.args))
-	slot := 0
 	for i, kind := range cd.args {
 		v := c.Args[i]
+		var cap *Captured
+		if slot := cd.slots[i]; slot > 0 {
+			cap = &c.Caps[slot-1]
+		}
 		switch kind {
 		case argPath:
-			args = append(args, d.pathArg(v, &c.Caps[slot], false))
-			slot++
+			args = append(args, d.pathArg(v, cap, false))
 		case argStr:
-			args = append(args, d.pathArg(v, &c.Caps[slot], true))
-			slot++
+			args = append(args, d.pathArg(v, cap, true))
+		case argArgv:
+			args = append(args, d.argvArg(v, c.Argv))
 		case argSocketProtocol:
 			args = append(args, d.socketProtocol(c.Args[0], v))
-		case argArgv:
-			args = append(args, d.argvArg(v, c.Caps[slot:]))
-			slot = MaxCaptures
 		case argClone:
 			if i == 0 {
 				args = d.cloneArgs(args, c)
@@ -353,11 +383,51 @@ func (d *Printer) decodeArgs(cd *callDecoder, c *Call) []string {
 			if i > 0 && c.Args[i-1]&(oCreat|oTmpfileFlag) != 0 {
 				args = append(args, d.octalMode(v))
 			}
+		case argEnvp:
+			args = append(args, d.countArg(v, cap, "vars"))
+		case argDirents:
+			args = append(args, d.countArg(v, cap, "entries"))
+		case argBufIn, argBufOut, argPathOut:
+			args = append(args, d.bufferArg(v, cap))
+		case argSockaddr, argOldSockaddr:
+			args = append(args, d.sockaddrArg(v, cap))
+		case argStat:
+			args = append(args, d.structArg(v, cap, statLayout.size, d.appendStat))
+		case argStatx:
+			args = append(args, d.structArg(v, cap, statxSize, d.appendStatx))
+		case argSigaction, argOldSigaction:
+			args = append(args, d.structArg(v, cap, sigactionSize, d.appendSigaction))
+		case argSigset, argOldSigset:
+			args = append(args, d.structArg(v, cap, sigsetSize, func(b []byte) { d.appendSigset(le64(b, 0)) }))
+		case argWaitStatus:
+			args = append(args, d.structArg(v, cap, 4, func(b []byte) { d.appendWaitStatus(le32(b, 0)) }))
+		case argRlim, argOldRlim:
+			args = append(args, d.structArg(v, cap, rlimitSize, d.appendRlimit))
+		case argFdPair:
+			args = append(args, d.structArg(v, cap, 8, d.appendFdPair))
+		case argTimespec, argOldTimespec:
+			args = append(args, d.structArg(v, cap, timespecSize, d.appendTimespec))
+		case argUtsname:
+			args = append(args, d.structArg(v, cap, utsnameSize, d.appendUtsname))
 		default:
 			args = append(args, d.valueArg(kind, v))
 		}
 	}
 	return args
+}
+
+// structArg prints the struct at ptr with print when it was read whole,
+// else the pointer, as strace does for memory it cannot read.
+func (d *Printer) structArg(ptr uint64, s *Captured, size int, print func([]byte)) string {
+	if ptr == 0 {
+		return "NULL"
+	}
+	if s == nil || !captured(s) || len(s.Data) < size {
+		return d.hexOrZero(ptr)
+	}
+	d.begin()
+	print(s.Data)
+	return d.end()
 }
 
 // valueArg prints an argument that is a plain value.
@@ -974,7 +1044,7 @@ func (d *Printer) pathArg(ptr uint64, s *Captured, limited bool) string {
 	if ptr == 0 {
 		return "NULL"
 	}
-	if s.Faulted || s.Data == nil {
+	if s == nil || s.Faulted || s.Data == nil {
 		return d.hexOrZero(ptr)
 	}
 	data, cut := s.Data, s.Truncated
@@ -986,26 +1056,24 @@ func (d *Printer) pathArg(ptr uint64, s *Captured, limited bool) string {
 	return d.end()
 }
 
-// argvArg prints a char*[] as strace does: ["ls", "-l"], each entry cut to
-// the string limit; "..." when entries follow that were not captured.
-func (d *Printer) argvArg(ptr uint64, slots []Captured) string {
+// argvArg prints a char*[] as strace does: ["ls", "-l"], each entry cut
+// to the string limit, "..." for the entries that were not read (strace
+// shows as many entries as the string limit). entries are what was read.
+func (d *Printer) argvArg(ptr uint64, entries []Captured) string {
 	if ptr == 0 {
 		return "NULL"
 	}
-	if len(slots) == 0 || slots[0].Faulted {
+	if len(entries) > 0 && entries[0].Faulted {
 		return d.hexOrZero(ptr)
 	}
 	d.begin()
 	d.appendString("[")
-	for i := range slots {
-		s := &slots[i]
-		if s.Data == nil && !s.Faulted {
-			break
-		}
+	for i := range entries {
+		s := &entries[i]
 		if i > 0 {
 			d.appendString(", ")
 		}
-		if s.Faulted {
+		if s.Faulted || s.More {
 			d.appendString("...")
 			break
 		}
@@ -1014,10 +1082,6 @@ func (d *Printer) argvArg(ptr uint64, slots []Captured) string {
 			data, cut = data[:d.stringLimit], true
 		}
 		d.appendQuoted(data, cut)
-		if s.More {
-			d.appendString(", ...")
-			break
-		}
 	}
 	d.appendString("]")
 	return d.end()
@@ -1151,6 +1215,26 @@ const (
 	argSocketProtocol                // IPPROTO_TCP, NETLINK_ROUTE or a number, by the family before it
 	argIoctlCmd                      // TCGETS, FIONREAD or TIOCINQ, _IOC(_IOC_READ, 0x54, 0x1, 0x8)
 	argFadvise                       // POSIX_FADV_SEQUENTIAL
+	argEnvp                          // envp: the pointer and /* N vars */ (CaptureCount)
+	argBufIn                         // a buffer the call reads, of the length in another argument (CaptureBufIn)
+	argBufOut                        // a buffer the call fills, as many bytes as it returns (CaptureBufOut)
+	argStat                          // struct stat, filled (CaptureStructOut)
+	argStatx                         // struct statx, filled
+	argSigaction                     // struct sigaction, read
+	argOldSigaction                  // struct sigaction, filled
+	argSigset                        // a signal set, read
+	argOldSigset                     // a signal set, filled
+	argWaitStatus                    // a wait status, filled
+	argRlim                          // struct rlimit64, read
+	argOldRlim                       // struct rlimit64, filled
+	argPathOut                       // a path the call writes (getcwd)
+	argDirents                       // getdents64's buffer: the pointer and /* N entries */
+	argSockaddr                      // a socket address, read, of the length in another argument
+	argOldSockaddr                   // a socket address, filled, of the length a socklen_t argument points to
+	argFdPair                        // int[2], filled (pipe2)
+	argTimespec                      // struct timespec, read
+	argOldTimespec                   // struct timespec, filled
+	argUtsname                       // struct new_utsname, filled
 )
 
 // argKinds names the kinds in signatures.
@@ -1166,6 +1250,63 @@ var argKinds = map[string]argKind{
 	"futex": argFutex,
 	"str":   argStr, "xattrflags": argXattrFlags, "family": argSocketFamily, "socktype": argSocketType, "protocol": argSocketProtocol,
 	"ioctlcmd": argIoctlCmd, "fadvise": argFadvise,
+	"envp": argEnvp, "ibuf": argBufIn, "obuf": argBufOut, "stat": argStat, "statx": argStatx,
+	"sigaction": argSigaction, "osigaction": argOldSigaction, "sigset": argSigset, "osigset": argOldSigset,
+	"wstatus": argWaitStatus, "rlim": argRlim, "orlim": argOldRlim, "cwd": argPathOut, "dirents": argDirents,
+	"sockaddr": argSockaddr, "osockaddr": argOldSockaddr, "fds": argFdPair,
+	"timespec": argTimespec, "otimespec": argOldTimespec, "utsname": argUtsname,
+}
+
+// captureOf says what the eBPF program reads for an argument of kind:
+// how and how many bytes (for a struct); Kind 0 for nothing.
+func captureOf(kind argKind) (CaptureKind, uint16) {
+	switch kind {
+	case argPath, argStr:
+		return CapturePath, 0
+	case argArgv:
+		return CaptureArgv, 0
+	case argEnvp:
+		return CaptureCount, 0
+	case argBufIn:
+		return CaptureBufIn, 0
+	case argBufOut:
+		return CaptureBufOut, 0
+	case argStat:
+		return CaptureStructOut, uint16(statLayout.size)
+	case argStatx:
+		return CaptureStructOut, statxSize
+	case argSigaction:
+		return CaptureStructIn, sigactionSize
+	case argOldSigaction:
+		return CaptureStructOut, sigactionSize
+	case argSigset:
+		return CaptureStructIn, sigsetSize
+	case argOldSigset:
+		return CaptureStructOut, sigsetSize
+	case argWaitStatus:
+		return CaptureStructOut, 4
+	case argRlim:
+		return CaptureStructIn, rlimitSize
+	case argOldRlim:
+		return CaptureStructOut, rlimitSize
+	case argPathOut:
+		return CapturePathOut, 0
+	case argDirents:
+		return CaptureDirents, 0
+	case argSockaddr:
+		return CaptureSockaddrIn, 0
+	case argOldSockaddr:
+		return CaptureSockaddrOut, 0
+	case argFdPair:
+		return CaptureStructOut, 8
+	case argTimespec:
+		return CaptureStructIn, timespecSize
+	case argOldTimespec:
+		return CaptureStructOut, timespecSize
+	case argUtsname:
+		return CaptureStructOut, utsnameSize
+	}
+	return 0, 0
 }
 
 // retKind says how a successful result is printed.
@@ -1182,6 +1323,7 @@ const (
 type callDecoder struct {
 	args     []argKind
 	captures []Capture
+	slots    [6]uint8 // 1 + the capture of each argument, 0 for none
 	ret      retKind
 }
 
@@ -1197,11 +1339,11 @@ var signatures = map[string]string{
 	"creat":        "path mode",
 	"close":        "fd",
 	"close_range":  "fd fd uint",
-	"stat":         "path ptr",
-	"lstat":        "path ptr",
-	"fstat":        "fd ptr",
-	"newfstatat":   "dirfd path ptr atflags",
-	"statx":        "dirfd path statxflags statxmask ptr",
+	"stat":         "path stat",
+	"lstat":        "path stat",
+	"fstat":        "fd stat",
+	"newfstatat":   "dirfd path stat atflags",
+	"statx":        "dirfd path statxflags statxmask statx",
 	"statfs":       "path ptr",
 	"fstatfs":      "fd ptr",
 	"access":       "path amode",
@@ -1215,8 +1357,8 @@ var signatures = map[string]string{
 	"rename":       "path path",
 	"renameat":     "dirfd path dirfd path",
 	"renameat2":    "dirfd path dirfd path renameflags",
-	"readlink":     "path ptr int",
-	"readlinkat":   "dirfd path ptr int",
+	"readlink":     "path obuf int",
+	"readlinkat":   "dirfd path obuf int",
 	"chdir":        "path",
 	"fchdir":       "fd",
 	"chroot":       "path",
@@ -1235,7 +1377,7 @@ var signatures = map[string]string{
 	"linkat":       "dirfd path dirfd path atflags",
 	"utimes":       "path ptr",
 	"utimensat":    "dirfd path ptr atflags",
-	"getcwd":       "ptr ulong",
+	"getcwd":       "cwd ulong",
 	"getxattr":     "path str ptr ulong",
 	"lgetxattr":    "path str ptr ulong",
 	"fgetxattr":    "fd str ptr ulong",
@@ -1249,38 +1391,39 @@ var signatures = map[string]string{
 	"lremovexattr": "path str",
 	"fremovexattr": "fd str",
 	"umask":        "mode -> octal",
-	"execve":       "path argv ptr",
-	"execveat":     "dirfd path argv ptr atflags",
+	"execve":       "path argv envp",
+	"execveat":     "dirfd path argv envp atflags",
 
 	// descriptors and I/O
-	"read":        "fd ptr ulong",
-	"write":       "fd ptr ulong",
-	"pread64":     "fd ptr ulong long",
-	"pwrite64":    "fd ptr ulong long",
-	"readv":       "fd ptr int",
-	"writev":      "fd ptr int",
-	"lseek":       "fd long whence",
-	"dup":         "fd",
-	"ioctl":       "fd ioctlcmd hex",
-	"fcntl":       "fd fcntlcmd fcntlarg -> fcntl",
-	"dup2":        "fd fd",
-	"dup3":        "fd fd ofdflags",
-	"pipe":        "ptr",
-	"pipe2":       "ptr ofdflags",
-	"getdents":    "fd ptr uint",
-	"getdents64":  "fd ptr uint",
-	"fsync":       "fd",
-	"fdatasync":   "fd",
-	"sendfile":    "fd fd ptr ulong",
-	"readahead":   "fd long ulong",
-	"fadvise64":   "fd long ulong fadvise",
-	"poll":        "ptr uint int",
-	"ppoll":       "ptr uint ptr ptr ulong",
-	"select":      "int ptr ptr ptr ptr",
-	"pselect6":    "int ptr ptr ptr ptr ptr",
-	"epoll_wait":  "fd ptr int int",
-	"epoll_pwait": "fd ptr int int ptr ulong",
-	"getrandom":   "ptr ulong grndflags",
+	"read":            "fd obuf ulong",
+	"write":           "fd ibuf@2 ulong",
+	"pread64":         "fd obuf ulong long",
+	"pwrite64":        "fd ibuf@2 ulong long",
+	"readv":           "fd ptr int",
+	"writev":          "fd ptr int",
+	"lseek":           "fd long whence",
+	"dup":             "fd",
+	"ioctl":           "fd ioctlcmd hex",
+	"fcntl":           "fd fcntlcmd fcntlarg -> fcntl",
+	"dup2":            "fd fd",
+	"dup3":            "fd fd ofdflags",
+	"pipe":            "fds",
+	"pipe2":           "fds ofdflags",
+	"getdents":        "fd dirents uint",
+	"getdents64":      "fd dirents uint",
+	"fsync":           "fd",
+	"fdatasync":       "fd",
+	"sendfile":        "fd fd ptr ulong",
+	"copy_file_range": "fd ptr fd ptr ulong uint",
+	"readahead":       "fd long ulong",
+	"fadvise64":       "fd long ulong fadvise",
+	"poll":            "ptr uint int",
+	"ppoll":           "ptr uint ptr ptr ulong",
+	"select":          "int ptr ptr ptr ptr",
+	"pselect6":        "int ptr ptr ptr ptr ptr",
+	"epoll_wait":      "fd ptr int int",
+	"epoll_pwait":     "fd ptr int int ptr ulong",
+	"getrandom":       "ptr ulong grndflags",
 
 	// memory
 	"mmap":     "ptr ulong prot mapflags fd hex -> hex",
@@ -1297,19 +1440,19 @@ var signatures = map[string]string{
 	"clone":             "clone clone clone clone clone",
 	"futex":             "futex futex futex futex futex futex",
 	"arch_prctl":        "archprctl ptr",
-	"prlimit64":         "int rlimit ptr ptr",
-	"getrlimit":         "rlimit ptr",
-	"setrlimit":         "rlimit ptr",
+	"prlimit64":         "int rlimit rlim orlim",
+	"getrlimit":         "rlimit orlim",
+	"setrlimit":         "rlimit rlim",
 	"exit_group":        "int",
-	"wait4":             "int ptr waitoptions ptr",
+	"wait4":             "int wstatus waitoptions ptr",
 	"kill":              "int signal",
 	"tkill":             "int signal",
 	"tgkill":            "int int signal",
-	"rt_sigaction":      "signal ptr ptr ulong",
-	"rt_sigprocmask":    "sighow ptr ptr ulong",
+	"rt_sigaction":      "signal sigaction osigaction ulong",
+	"rt_sigprocmask":    "sighow sigset osigset ulong",
 	"clock_gettime":     "clock ptr",
 	"clock_getres":      "clock ptr",
-	"clock_nanosleep":   "clock hex ptr ptr",
+	"clock_nanosleep":   "clock hex timespec ptr",
 	"rt_sigpending":     "ptr ulong",
 	"rt_sigsuspend":     "ptr ulong",
 	"sigaltstack":       "ptr ptr",
@@ -1322,8 +1465,8 @@ var signatures = map[string]string{
 	"setuid":            "uint",
 	"setgid":            "uint",
 	"alarm":             "uint",
-	"nanosleep":         "ptr ptr",
-	"uname":             "ptr",
+	"nanosleep":         "timespec ptr",
+	"uname":             "utsname",
 	"sysinfo":           "ptr",
 	"times":             "ptr",
 	"gettimeofday":      "ptr ptr",
@@ -1336,8 +1479,8 @@ var signatures = map[string]string{
 	// sockets
 	"socket":      "family socktype protocol",
 	"socketpair":  "family socktype uint ptr",
-	"connect":     "fd ptr int",
-	"bind":        "fd ptr int",
+	"connect":     "fd sockaddr@2 int",
+	"bind":        "fd sockaddr@2 int",
 	"listen":      "fd int",
 	"accept":      "fd ptr ptr",
 	"getsockname": "fd ptr ptr",
@@ -1381,24 +1524,33 @@ func parseSignature(name, sig string) callDecoder {
 	default:
 		panic("signature of " + name + ": unknown result kind " + strconv.Quote(ret))
 	}
-	slots := 0
 	for i, word := range strings.Fields(args) {
+		word, lenArg, hasLen := strings.Cut(word, "@")
 		kind, ok := argKinds[word]
 		if !ok {
 			panic("signature of " + name + ": unknown argument kind " + strconv.Quote(word))
 		}
 		cd.args = append(cd.args, kind)
-		switch kind {
-		case argPath, argStr:
-			cd.captures = append(cd.captures, Capture{Arg: uint8(i), Kind: CapturePath})
-			slots++
-		case argArgv:
-			cd.captures = append(cd.captures, Capture{Arg: uint8(i), Kind: CaptureArgv})
-			slots = MaxCaptures
+		ck, size := captureOf(kind)
+		if ck == 0 {
+			continue
 		}
+		c := Capture{Arg: uint8(i), Kind: ck, LenArg: NoLenArg, Size: size}
+		if hasLen {
+			n, err := strconv.Atoi(lenArg)
+			if err != nil || n < 0 || n >= 6 {
+				panic("signature of " + name + ": bad length argument " + strconv.Quote(lenArg))
+			}
+			c.LenArg = uint8(n)
+		}
+		if (ck == CaptureBufIn || ck == CaptureSockaddrIn || ck == CaptureSockaddrOut) != hasLen {
+			panic("signature of " + name + ": " + word + " needs @N, the argument with its length, and only it does")
+		}
+		cd.slots[i] = uint8(len(cd.captures)) + 1
+		cd.captures = append(cd.captures, c)
 	}
-	if slots > MaxCaptures {
-		panic("signature of " + name + ": more strings than capture slots")
+	if len(cd.captures) > MaxCaptures {
+		panic("signature of " + name + ": more captured arguments than capture slots")
 	}
 	return cd
 }
