@@ -239,6 +239,7 @@ func streamInput(name string, named bool, opts parse.Options, debug bool, stop *
 type TraceFlags struct {
 	Backend     string `enum:"auto,strace,ebpf" default:"auto" help:"Tracing backend: auto (eBPF where it can load, else strace), strace or ebpf."`
 	StringLimit int    `short:"s" name:"string-limit" default:"32" placeholder:"N" help:"Show at most N bytes of each string argument (strace -s)."`
+	FdPaths     int    `short:"y" name:"decode-fds" type:"counter" help:"Show file descriptors with their paths, 3</etc/passwd> (strace -y; -yy on the strace backend adds socket details)."`
 	Syscalls    string `short:"e" name:"syscalls" placeholder:"SYSCALLS" help:"Trace only these calls: comma-separated names or strace classes (%file, %net, %process...)."`
 	Failed      bool   `help:"Keep only calls that failed (strace -Z)."`
 	BufferSize  int    `name:"buffer-size" default:"16777216" placeholder:"BYTES" help:"eBPF ring buffer size in bytes."`
@@ -251,6 +252,7 @@ type TraceFlags struct {
 func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
 	o := tracer.Options{
 		StringLimit: t.StringLimit,
+		FdPaths:     t.FdPaths,
 		FailedOnly:  t.Failed,
 		BufferSize:  t.BufferSize,
 		Raw:         out.Raw,

@@ -70,7 +70,14 @@ type result struct {
 // runStracectl runs the binary with stdin and args and waits for it.
 func runStracectl(t *testing.T, stdin []byte, args ...string) result {
 	t.Helper()
+	return runStracectlIn(t, "", stdin, args...)
+}
+
+// runStracectlIn is runStracectl in working directory dir.
+func runStracectlIn(t *testing.T, dir string, stdin []byte, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(stracectlBin, args...)
+	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

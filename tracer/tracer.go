@@ -32,6 +32,9 @@ type Options struct {
 	// shown in arguments (paths are shown whole), and the most argv
 	// entries; 0 shows none (""...). stracectl's default is strace's, 32.
 	StringLimit int
+	// FdPaths is strace's -y (1) and -yy (2): file descriptors are shown
+	// with their paths, 3</etc/passwd>. The eBPF backend shows -yy as -y.
+	FdPaths int
 	// Syscalls limits tracing to these syscall names or strace classes
 	// ("%file", "%net", ...); empty means all.
 	Syscalls []string

@@ -99,6 +99,12 @@ enum limits {
 	// SIGINFO_SIZE is the bytes of a signal's siginfo read: the fields
 	// strace shows.
 	SIGINFO_SIZE = 48,
+	// FD_SLOT is the first item slot of file descriptors' paths (-y):
+	// FD_SLOT + i for argument i, FD_SLOT + 6 for the result, FD_SLOT + 7
+	// and FD_SLOT + 8 for a pair of descriptors the call filled in.
+	FD_SLOT = 16,
+	// MAX_DEPTH is the most path components read of a descriptor's path.
+	MAX_DEPTH = 64,
 };
 
 // The data of a record is a sequence of items, each a struct item and
@@ -158,6 +164,13 @@ enum capture_flag {
 	TRUNCATED = 2, // there was more than was read
 	FAULTED = 4,   // the memory could not be read
 	MORE = 8,      // argv: entries follow that were not read
+	SPECIAL = 16,  // a descriptor of a pseudo file system: magic, inode, name
+};
+
+// Bits of fd_args.
+enum fd_arg {
+	FD_RESULT = 1 << 6, // the result is a descriptor
+	FD_PAIR = 1 << 7,   // argument 0 points to two descriptors the call filled in
 };
 
 // The enums above are for user space (bpf2go -type): these keep them in
@@ -167,6 +180,7 @@ const enum record_flag *unused_record_flag __attribute__((unused));
 const enum untraced_reason *unused_untraced_reason __attribute__((unused));
 const enum capture_flag *unused_capture_flag __attribute__((unused));
 const enum capture_kind *unused_capture_kind __attribute__((unused));
+const enum fd_arg *unused_fd_arg __attribute__((unused));
 
 // record is what user space reads for one call: this header, then
 // data_len bytes of items (struct item), what was read of its arguments.
@@ -192,7 +206,8 @@ struct record {
 // directly, so that a record and its strings go out in one copy.
 struct task_state {
 	__u32 flags;
-	__u32 pad;
+	__u32 count_n;  // a count being made (see struct counting)
+	__u64 count_at;
 	struct record rec;
 	char data[DATA_SIZE + ITEM_HEADER + CAPTURE_SIZE];
 };
@@ -219,6 +234,11 @@ volatile const __u8 wanted[MAX_SYSCALLS] = {};
 // string_limit is strace's -s: the most bytes of a buffer or argv entry
 // shown (paths are shown whole), and the most argv entries.
 volatile const __u32 string_limit = 32;
+// fd_paths is strace's -y: descriptors are shown with their paths.
+volatile const __u8 fd_paths = 0;
+// fd_args marks, by syscall number, the arguments that are descriptors
+// (bit i for argument i) and the results that are (enum fd_arg).
+volatile const __u8 fd_args[MAX_SYSCALLS] = {};
 // The rule of ptrace (PTRACE_MODE_ATTACH_REALCREDS), which strace obeys: a
 // tracer without CAP_SYS_PTRACE (any_creds) traces only tasks whose real,
 // effective and saved ids all equal its real uid and gid and whose
@@ -349,11 +369,13 @@ static long argv_entry(__u64 j, struct argv_reading *a)
 	}
 	if (entry == 0)
 		return 1;
-	if (j >= a->max || !item_room(off, string_limit + 1)) {
+	if (j >= a->max || !item_room(off, string_limit + 2)) {
 		st->rec.data_len = item_put(st, off, a->slot, 0, MORE);
 		return 1;
 	}
-	st->rec.data_len = read_str(st, off, a->slot, entry, string_limit + 1);
+	// One byte beyond the limit tells a string of exactly string_limit bytes
+	// (shown whole) from a longer one (cut, "...").
+	st->rec.data_len = read_str(st, off, a->slot, entry, string_limit + 2);
 	return 0;
 }
 
@@ -367,17 +389,22 @@ static __always_inline __u32 read_argv(struct task_state *st, __u32 off, __u32 s
 	return st->rec.data_len;
 }
 
-// counting is the state of a count made with bpf_loop, whose callbacks
-// the verifier checks once, not once per iteration.
+// counting is the state of a count made with bpf_loop, whose callback
+// the verifier checks once, not once per iteration: what changes from one
+// iteration to the next (the count, the offset) is kept in the task's
+// storage, where the verifier sees no constant it could tell apart.
 struct counting {
-	__u64 ptr, len, at;
-	__u32 n;
+	struct task_state *st;
+	__u64 ptr, len;
 	__u8 flags; // set when the count ended before MAX_COUNT
 };
 
 // count_entry counts entry i of a char*[]; 1 ends the loop.
 static long count_entry(__u64 i, struct counting *c)
 {
+	struct task_state *st = c->st;
+	if (!st)
+		return 1;
 	__u64 entry = 0;
 	if (bpf_probe_read_user(&entry, sizeof(entry), (const void *)(c->ptr + i * 8)) < 0) {
 		c->flags = CAPTURED | FAULTED;
@@ -387,41 +414,49 @@ static long count_entry(__u64 i, struct counting *c)
 		c->flags = CAPTURED;
 		return 1;
 	}
-	c->n++;
+	st->count_n++;
 	return 0;
 }
 
-// count_dirent counts the struct linux_dirent64 at c->at; 1 ends the loop.
+// count_dirent counts the struct linux_dirent64 at the count's offset; 1
+// ends the loop.
 static long count_dirent(__u64 i, struct counting *c)
 {
-	if (c->at >= c->len) {
+	struct task_state *st = c->st;
+	if (!st)
+		return 1;
+	__u64 at = st->count_at;
+	if (at >= c->len) {
 		c->flags = CAPTURED;
 		return 1;
 	}
 	__u16 reclen = 0; // d_reclen, after d_ino and d_off
-	if (bpf_probe_read_user(&reclen, sizeof(reclen), (const void *)(c->ptr + c->at + 16)) < 0 || reclen == 0) {
+	if (bpf_probe_read_user(&reclen, sizeof(reclen), (const void *)(c->ptr + at + 16)) < 0 || reclen == 0) {
 		c->flags = CAPTURED | FAULTED;
 		return 1;
 	}
-	c->at += reclen;
-	c->n++;
+	st->count_at = at + reclen;
+	st->count_n++;
 	return 0;
 }
 
 // count_entries counts the entries of the char*[] at ptr, up to MAX_COUNT.
 static __always_inline __u32 count_entries(struct task_state *st, __u32 off, __u32 slot, __u64 ptr)
 {
-	struct counting c = {.ptr = ptr};
+	struct counting c = {.st = st, .ptr = ptr};
+	st->count_n = 0;
 	bpf_loop(MAX_COUNT, count_entry, &c, 0);
-	return put_count(st, off, slot, c.n, c.flags ? c.flags : CAPTURED | TRUNCATED);
+	return put_count(st, off, slot, st->count_n, c.flags ? c.flags : CAPTURED | TRUNCATED);
 }
 
 // count_dirents counts the struct linux_dirent64 in the len bytes at ptr.
 static __always_inline __u32 count_dirents(struct task_state *st, __u32 off, __u32 slot, __u64 ptr, __u64 len)
 {
-	struct counting c = {.ptr = ptr, .len = len};
+	struct counting c = {.st = st, .ptr = ptr, .len = len};
+	st->count_n = 0;
+	st->count_at = 0;
 	bpf_loop(MAX_COUNT, count_dirent, &c, 0);
-	return put_count(st, off, slot, c.n, c.flags ? c.flags : CAPTURED | TRUNCATED);
+	return put_count(st, off, slot, st->count_n, c.flags ? c.flags : CAPTURED | TRUNCATED);
 }
 
 // capturing is the state of read_captures, handed to capture_one.
@@ -535,6 +570,156 @@ static __always_inline void read_captures(struct task_state *st, __u32 nr, bool 
 	bpf_loop(MAX_CAPTURES, capture_one, &c, 0);
 }
 
+// Magic numbers of the pseudo file systems whose descriptors strace -y
+// shows as "pipe:[inode]", "socket:[inode]" or "anon_inode:[eventfd]".
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define ANON_INODE_FS_MAGIC 0x09041934
+
+// path_walk is the state of a walk from a dentry up to the root.
+struct path_walk {
+	struct task_state *st;
+	struct dentry *dentry;
+	struct mount *mnt;
+	__u32 slot;
+};
+
+// path_component writes the name of the walk's dentry as an item and goes
+// up one level (crossing mount points); 1 ends the walk at the root.
+static long path_component(__u64 i, struct path_walk *w)
+{
+	struct task_state *st = w->st;
+	if (!st)
+		return 1;
+	struct dentry *d = w->dentry;
+	struct mount *m = w->mnt;
+	if (d == BPF_CORE_READ(m, mnt.mnt_root)) {
+		struct mount *parent = BPF_CORE_READ(m, mnt_parent);
+		if (parent == m)
+			return 1; // the root of the mount namespace
+		w->dentry = BPF_CORE_READ(m, mnt_mountpoint);
+		w->mnt = parent;
+		return 0;
+	}
+	struct dentry *up = BPF_CORE_READ(d, d_parent);
+	if (up == d)
+		return 1;
+	__u32 off = st->rec.data_len;
+	if (!item_room(off, 256))
+		return 1;
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	long n = bpf_probe_read_kernel_str(&st->data[(off + ITEM_HEADER) & DATA_MASK], 256, name);
+	if (n <= 0)
+		return 1;
+	st->rec.data_len = item_put(st, off, w->slot, n - 1, CAPTURED);
+	w->dentry = up;
+	return 0;
+}
+
+#define AT_FDCWD -100
+
+// fd_path writes the path of descriptor fd of task as items of slot: an
+// empty item, then the components from the leaf up (user space joins
+// them); or one SPECIAL item for a pipe, socket or anonymous inode.
+// AT_FDCWD stands for the task's working directory, as strace -y shows it.
+static __always_inline void fd_path(struct task_state *st, struct task_struct *task, long fd, __u32 slot)
+{
+	struct dentry *dentry;
+	struct vfsmount *vfs;
+	__u32 off = st->rec.data_len;
+	if (!item_room(off, 12 + 256))
+		return;
+	if (fd == AT_FDCWD) {
+		dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+		vfs = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		if (fd < 0)
+			return;
+		struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+		if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+			return;
+		struct file **fds = BPF_CORE_READ(fdt, fd);
+		struct file *f = 0;
+		if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) < 0 || !f)
+			return;
+		struct inode *inode = BPF_CORE_READ(f, f_inode);
+		__u32 magic = BPF_CORE_READ(inode, i_sb, s_magic);
+		dentry = BPF_CORE_READ(f, f_path.dentry);
+		vfs = BPF_CORE_READ(f, f_path.mnt);
+		if (magic == PIPEFS_MAGIC || magic == SOCKFS_MAGIC || magic == ANON_INODE_FS_MAGIC) {
+			__u32 p = (off + ITEM_HEADER) & DATA_MASK;
+			__u64 ino = BPF_CORE_READ(inode, i_ino);
+			bpf_probe_read_kernel(&st->data[p], 4, &magic);
+			bpf_probe_read_kernel(&st->data[(p + 4) & DATA_MASK], 8, &ino);
+			long n = 0;
+			if (magic == ANON_INODE_FS_MAGIC) {
+				const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+				n = bpf_probe_read_kernel_str(&st->data[(p + 12) & DATA_MASK], 256, name);
+				n = n > 0 ? n - 1 : 0;
+			}
+			st->rec.data_len = item_put(st, off, slot, 12 + n, CAPTURED | SPECIAL);
+			return;
+		}
+	}
+	if (!dentry || !vfs)
+		return;
+	st->rec.data_len = item_put(st, off, slot, 0, CAPTURED);
+	struct path_walk w = {
+		.st = st,
+		.dentry = dentry,
+		.mnt = (struct mount *)((void *)vfs - bpf_core_field_offset(struct mount, mnt)),
+		.slot = slot,
+	};
+	bpf_loop(MAX_DEPTH, path_component, &w, 0);
+}
+
+// fd_lookup is the state of fd_paths: which descriptors to look up, by
+// their index among FD_SLOT's slots.
+struct fd_lookup {
+	struct task_state *st;
+	struct task_struct *task;
+	long fds[9];
+	__u16 wanted; // bit i: look up fds[i]
+};
+
+// fd_one looks up descriptor i of the lookup, as bpf_loop's callback (the
+// verifier checks fd_path once).
+static long fd_one(__u64 i, struct fd_lookup *l)
+{
+	if (i >= 9 || !l->st || !(l->wanted & (1 << i)))
+		return 0;
+	fd_path(l->st, l->task, l->fds[i & 15], FD_SLOT + i);
+	return 0;
+}
+
+// fd_paths writes the paths of the descriptors of call nr (-y): at entry
+// those among its arguments, at exit the one it returned or the pair it
+// filled in.
+static __always_inline void fd_paths_of(struct task_state *st, __u32 nr, bool exit, long ret)
+{
+	if (!fd_paths || nr >= MAX_SYSCALLS)
+		return;
+	__u8 mask = fd_args[nr & (MAX_SYSCALLS - 1)];
+	struct fd_lookup l = {.st = st, .task = bpf_get_current_task_btf()};
+	if (!exit) {
+#pragma unroll
+		for (int i = 0; i < 6; i++)
+			l.fds[i] = (int)st->rec.args[i];
+		l.wanted = mask & 0x3f;
+	} else if (ret >= 0) {
+		l.fds[6] = ret;
+		l.wanted = mask & FD_RESULT;
+		int pair[2] = {-1, -1};
+		if ((mask & FD_PAIR) && ret == 0 && bpf_probe_read_user(pair, sizeof(pair), (const void *)st->rec.args[0]) == 0) {
+			l.fds[7] = pair[0];
+			l.fds[8] = pair[1];
+			l.wanted |= 3 << 7;
+		}
+	}
+	if (l.wanted)
+		bpf_loop(9, fd_one, &l, 0);
+}
+
 // emit copies the record and its strings to the ring buffer; when it does
 // not fit, the loss is counted. The reader is woken only once enough data
 // is queued: it also polls, so a quiet trace is still delivered, and it
@@ -582,6 +767,7 @@ static __always_inline void on_enter(struct task_state *st, __u64 id, __u64 args
 	st->rec.data_len = 0;
 	st->flags &= ~TASK_FAULTED;
 	read_captures(st, nr, false, 0);
+	fd_paths_of(st, nr, false, 0);
 	if (nr == exit_nr || nr == exit_group_nr) {
 		st->flags &= ~TASK_IN_CALL;
 		if (failed_only)
@@ -613,8 +799,10 @@ static __always_inline void on_exit(struct task_state *st, long ret, __u64 pendi
 	st->rec.ret = ret;
 	st->rec.duration_ns = bpf_ktime_get_ns() - st->rec.time_ns;
 	st->rec.flags = killed ? 0 : RECORD_RETURNED;
-	if (!killed)
+	if (!killed) {
 		read_captures(st, st->rec.nr, true, ret);
+		fd_paths_of(st, st->rec.nr, true, ret);
+	}
 	fill_task(st);
 	emit(st);
 }

@@ -151,6 +151,7 @@ func checkEBPFPrivileges() error {
 type settings struct {
 	opts         *tracer.Options
 	wanted       [maxSyscalls]uint8
+	fdArgs       [maxSyscalls]uint8
 	captureSpecs [maxSyscalls]captureSpec
 	rule         tracerRule
 }
@@ -172,6 +173,7 @@ func newSettings(opts *tracer.Options) (*settings, error) {
 		}
 	}
 	for nr := range uint32(maxSyscalls) {
+		s.fdArgs[nr] = syscalls.FdArgs(nr)
 		caps := syscalls.Captures(nr)
 		for i, c := range caps[:min(len(caps), syscalls.MaxCaptures)] {
 			s.captureSpecs[nr].Arg[i] = c.Arg
@@ -205,6 +207,8 @@ func (s *settings) apply(spec *ebpf.CollectionSpec, size int) error {
 		vars.FailedOnly.Set(boolByte(s.opts.FailedOnly)),
 		vars.WakeupBytes.Set(uint64(min(size/4, maxWakeupBytes))),
 		vars.StringLimit.Set(uint32(min(s.opts.StringLimit, captureSize-1))),
+		vars.FdPaths.Set(boolByte(s.opts.FdPaths > 0)),
+		vars.FdArgs.Set(s.fdArgs),
 		vars.Wanted.Set(s.wanted),
 		vars.CaptureSpecs.Set(s.captureSpecs),
 		vars.AnyCreds.Set(boolByte(s.rule.anyCreds)),

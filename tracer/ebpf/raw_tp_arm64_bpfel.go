@@ -34,6 +34,8 @@ const (
 	rawTpVarExitGroupNr          = "exit_group_nr"
 	rawTpVarExitNr               = "exit_nr"
 	rawTpVarFailedOnly           = "failed_only"
+	rawTpVarFdArgs               = "fd_args"
+	rawTpVarFdPaths              = "fd_paths"
 	rawTpVarFilterSyscalls       = "filter_syscalls"
 	rawTpVarForkSeedTid          = "fork_seed_tid"
 	rawTpVarLiveTasks            = "live_tasks"
@@ -43,6 +45,7 @@ const (
 	rawTpVarTracerUid            = "tracer_uid"
 	rawTpVarUnusedCaptureFlag    = "unused_capture_flag"
 	rawTpVarUnusedCaptureKind    = "unused_capture_kind"
+	rawTpVarUnusedFdArg          = "unused_fd_arg"
 	rawTpVarUnusedLimits         = "unused_limits"
 	rawTpVarUnusedRecordFlag     = "unused_record_flag"
 	rawTpVarUnusedUntracedReason = "unused_untraced_reason"
@@ -122,6 +125,8 @@ type rawTpVariableSpecs struct {
 	ExitGroupNr          *ebpf.VariableSpec `ebpf:"exit_group_nr"`
 	ExitNr               *ebpf.VariableSpec `ebpf:"exit_nr"`
 	FailedOnly           *ebpf.VariableSpec `ebpf:"failed_only"`
+	FdArgs               *ebpf.VariableSpec `ebpf:"fd_args"`
+	FdPaths              *ebpf.VariableSpec `ebpf:"fd_paths"`
 	FilterSyscalls       *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.VariableSpec `ebpf:"live_tasks"`
@@ -131,6 +136,7 @@ type rawTpVariableSpecs struct {
 	TracerUid            *ebpf.VariableSpec `ebpf:"tracer_uid"`
 	UnusedCaptureFlag    *ebpf.VariableSpec `ebpf:"unused_capture_flag"`
 	UnusedCaptureKind    *ebpf.VariableSpec `ebpf:"unused_capture_kind"`
+	UnusedFdArg          *ebpf.VariableSpec `ebpf:"unused_fd_arg"`
 	UnusedLimits         *ebpf.VariableSpec `ebpf:"unused_limits"`
 	UnusedRecordFlag     *ebpf.VariableSpec `ebpf:"unused_record_flag"`
 	UnusedUntracedReason *ebpf.VariableSpec `ebpf:"unused_untraced_reason"`
@@ -185,6 +191,8 @@ type rawTpVariables struct {
 	ExitGroupNr          *ebpf.Variable `ebpf:"exit_group_nr"`
 	ExitNr               *ebpf.Variable `ebpf:"exit_nr"`
 	FailedOnly           *ebpf.Variable `ebpf:"failed_only"`
+	FdArgs               *ebpf.Variable `ebpf:"fd_args"`
+	FdPaths              *ebpf.Variable `ebpf:"fd_paths"`
 	FilterSyscalls       *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.Variable `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.Variable `ebpf:"live_tasks"`
@@ -194,6 +202,7 @@ type rawTpVariables struct {
 	TracerUid            *ebpf.Variable `ebpf:"tracer_uid"`
 	UnusedCaptureFlag    *ebpf.Variable `ebpf:"unused_capture_flag"`
 	UnusedCaptureKind    *ebpf.Variable `ebpf:"unused_capture_kind"`
+	UnusedFdArg          *ebpf.Variable `ebpf:"unused_fd_arg"`
 	UnusedLimits         *ebpf.Variable `ebpf:"unused_limits"`
 	UnusedRecordFlag     *ebpf.Variable `ebpf:"unused_record_flag"`
 	UnusedUntracedReason *ebpf.Variable `ebpf:"unused_untraced_reason"`

@@ -129,6 +129,26 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 // itemHeader is the size of struct item in ebpf.c.
 const itemHeader = int(tpBtfLimitsITEM_HEADER)
 
+// fdSlot is the item slot of the first descriptor's path (-y).
+const fdSlot = int(tpBtfLimitsFD_SLOT)
+
+// captureSpecial flags a descriptor of a pseudo file system.
+const captureSpecial = uint8(tpBtfCaptureFlagSPECIAL)
+
+// fdPathItem adds one item of a descriptor's path to p: its start (an
+// empty item), a component, or a pseudo file system's magic, inode and name.
+func fdPathItem(p *syscalls.FdPath, flags uint8, data []byte) {
+	switch {
+	case flags&captureSpecial != 0 && len(data) >= 12:
+		p.Known, p.Special = true, true
+		p.Magic, p.Ino, p.Name = binary.LittleEndian.Uint32(data), binary.LittleEndian.Uint64(data[4:]), data[12:]
+	case !p.Known:
+		p.Known = true // the empty item that starts a path
+	default:
+		p.Parts = append(p.Parts, data)
+	}
+}
+
 // items sorts the items of a record (what was read of the call's
 // arguments) into the call's capture slots: the last item of a slot is
 // the one that counts (a path read again at exit replaces the first read),
@@ -137,6 +157,9 @@ func (f *eventFiller) items(raw []byte, rec *record) {
 	c := &f.call
 	c.Caps = [syscalls.MaxCaptures]syscalls.Captured{}
 	c.Argv = c.Argv[:0]
+	for i := range c.Fds {
+		c.Fds[i].Reset()
+	}
 	data := raw[recordSize:]
 	if n := int(rec.DataLen); n < len(data) {
 		data = data[:n]
@@ -169,6 +192,8 @@ func (f *eventFiller) items(raw []byte, rec *record) {
 			c.Argv = append(c.Argv, s)
 		case slot < len(c.Caps):
 			c.Caps[slot] = s
+		case slot >= fdSlot && slot < fdSlot+len(c.Fds):
+			fdPathItem(&c.Fds[slot-fdSlot], flags, s.Data)
 		}
 	}
 }

@@ -20,6 +20,7 @@ const (
 	tpBtfCaptureFlagTRUNCATED tpBtfCaptureFlag = 2
 	tpBtfCaptureFlagFAULTED   tpBtfCaptureFlag = 4
 	tpBtfCaptureFlagMORE      tpBtfCaptureFlag = 8
+	tpBtfCaptureFlagSPECIAL   tpBtfCaptureFlag = 16
 )
 
 type tpBtfCaptureKind uint32
@@ -47,6 +48,13 @@ type tpBtfCaptureSpec struct {
 	Size   [4]uint16
 }
 
+type tpBtfFdArg uint32
+
+const (
+	tpBtfFdArgFD_RESULT tpBtfFdArg = 64
+	tpBtfFdArgFD_PAIR   tpBtfFdArg = 128
+)
+
 type tpBtfLimits uint32
 
 const (
@@ -59,6 +67,8 @@ const (
 	tpBtfLimitsSOCKADDR_SIZE tpBtfLimits = 128
 	tpBtfLimitsITEM_HEADER   tpBtfLimits = 4
 	tpBtfLimitsSIGINFO_SIZE  tpBtfLimits = 48
+	tpBtfLimitsFD_SLOT       tpBtfLimits = 16
+	tpBtfLimitsMAX_DEPTH     tpBtfLimits = 64
 )
 
 type tpBtfRecord struct {
@@ -86,12 +96,13 @@ const (
 )
 
 type tpBtfTaskState struct {
-	_     structs.HostLayout
-	Flags uint32
-	Pad   uint32
-	Rec   tpBtfRecord
-	Data  [20484]int8
-	_     [4]byte
+	_       structs.HostLayout
+	Flags   uint32
+	CountN  uint32
+	CountAt uint64
+	Rec     tpBtfRecord
+	Data    [20484]int8
+	_       [4]byte
 }
 
 type tpBtfUntracedReason uint32
@@ -122,6 +133,8 @@ const (
 	tpBtfVarExitGroupNr          = "exit_group_nr"
 	tpBtfVarExitNr               = "exit_nr"
 	tpBtfVarFailedOnly           = "failed_only"
+	tpBtfVarFdArgs               = "fd_args"
+	tpBtfVarFdPaths              = "fd_paths"
 	tpBtfVarFilterSyscalls       = "filter_syscalls"
 	tpBtfVarForkSeedTid          = "fork_seed_tid"
 	tpBtfVarLiveTasks            = "live_tasks"
@@ -131,6 +144,7 @@ const (
 	tpBtfVarTracerUid            = "tracer_uid"
 	tpBtfVarUnusedCaptureFlag    = "unused_capture_flag"
 	tpBtfVarUnusedCaptureKind    = "unused_capture_kind"
+	tpBtfVarUnusedFdArg          = "unused_fd_arg"
 	tpBtfVarUnusedLimits         = "unused_limits"
 	tpBtfVarUnusedRecordFlag     = "unused_record_flag"
 	tpBtfVarUnusedUntracedReason = "unused_untraced_reason"
@@ -209,6 +223,8 @@ type tpBtfVariableSpecs struct {
 	ExitGroupNr          *ebpf.VariableSpec `ebpf:"exit_group_nr"`
 	ExitNr               *ebpf.VariableSpec `ebpf:"exit_nr"`
 	FailedOnly           *ebpf.VariableSpec `ebpf:"failed_only"`
+	FdArgs               *ebpf.VariableSpec `ebpf:"fd_args"`
+	FdPaths              *ebpf.VariableSpec `ebpf:"fd_paths"`
 	FilterSyscalls       *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.VariableSpec `ebpf:"live_tasks"`
@@ -218,6 +234,7 @@ type tpBtfVariableSpecs struct {
 	TracerUid            *ebpf.VariableSpec `ebpf:"tracer_uid"`
 	UnusedCaptureFlag    *ebpf.VariableSpec `ebpf:"unused_capture_flag"`
 	UnusedCaptureKind    *ebpf.VariableSpec `ebpf:"unused_capture_kind"`
+	UnusedFdArg          *ebpf.VariableSpec `ebpf:"unused_fd_arg"`
 	UnusedLimits         *ebpf.VariableSpec `ebpf:"unused_limits"`
 	UnusedRecordFlag     *ebpf.VariableSpec `ebpf:"unused_record_flag"`
 	UnusedUntracedReason *ebpf.VariableSpec `ebpf:"unused_untraced_reason"`
@@ -270,6 +287,8 @@ type tpBtfVariables struct {
 	ExitGroupNr          *ebpf.Variable `ebpf:"exit_group_nr"`
 	ExitNr               *ebpf.Variable `ebpf:"exit_nr"`
 	FailedOnly           *ebpf.Variable `ebpf:"failed_only"`
+	FdArgs               *ebpf.Variable `ebpf:"fd_args"`
+	FdPaths              *ebpf.Variable `ebpf:"fd_paths"`
 	FilterSyscalls       *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.Variable `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.Variable `ebpf:"live_tasks"`
@@ -279,6 +298,7 @@ type tpBtfVariables struct {
 	TracerUid            *ebpf.Variable `ebpf:"tracer_uid"`
 	UnusedCaptureFlag    *ebpf.Variable `ebpf:"unused_capture_flag"`
 	UnusedCaptureKind    *ebpf.Variable `ebpf:"unused_capture_kind"`
+	UnusedFdArg          *ebpf.Variable `ebpf:"unused_fd_arg"`
 	UnusedLimits         *ebpf.Variable `ebpf:"unused_limits"`
 	UnusedRecordFlag     *ebpf.Variable `ebpf:"unused_record_flag"`
 	UnusedUntracedReason *ebpf.Variable `ebpf:"unused_untraced_reason"`

@@ -34,6 +34,8 @@ const (
 	tracepointVarExitGroupNr          = "exit_group_nr"
 	tracepointVarExitNr               = "exit_nr"
 	tracepointVarFailedOnly           = "failed_only"
+	tracepointVarFdArgs               = "fd_args"
+	tracepointVarFdPaths              = "fd_paths"
 	tracepointVarFilterSyscalls       = "filter_syscalls"
 	tracepointVarForkSeedTid          = "fork_seed_tid"
 	tracepointVarLiveTasks            = "live_tasks"
@@ -43,6 +45,7 @@ const (
 	tracepointVarTracerUid            = "tracer_uid"
 	tracepointVarUnusedCaptureFlag    = "unused_capture_flag"
 	tracepointVarUnusedCaptureKind    = "unused_capture_kind"
+	tracepointVarUnusedFdArg          = "unused_fd_arg"
 	tracepointVarUnusedLimits         = "unused_limits"
 	tracepointVarUnusedRecordFlag     = "unused_record_flag"
 	tracepointVarUnusedUntracedReason = "unused_untraced_reason"
@@ -122,6 +125,8 @@ type tracepointVariableSpecs struct {
 	ExitGroupNr          *ebpf.VariableSpec `ebpf:"exit_group_nr"`
 	ExitNr               *ebpf.VariableSpec `ebpf:"exit_nr"`
 	FailedOnly           *ebpf.VariableSpec `ebpf:"failed_only"`
+	FdArgs               *ebpf.VariableSpec `ebpf:"fd_args"`
+	FdPaths              *ebpf.VariableSpec `ebpf:"fd_paths"`
 	FilterSyscalls       *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.VariableSpec `ebpf:"live_tasks"`
@@ -131,6 +136,7 @@ type tracepointVariableSpecs struct {
 	TracerUid            *ebpf.VariableSpec `ebpf:"tracer_uid"`
 	UnusedCaptureFlag    *ebpf.VariableSpec `ebpf:"unused_capture_flag"`
 	UnusedCaptureKind    *ebpf.VariableSpec `ebpf:"unused_capture_kind"`
+	UnusedFdArg          *ebpf.VariableSpec `ebpf:"unused_fd_arg"`
 	UnusedLimits         *ebpf.VariableSpec `ebpf:"unused_limits"`
 	UnusedRecordFlag     *ebpf.VariableSpec `ebpf:"unused_record_flag"`
 	UnusedUntracedReason *ebpf.VariableSpec `ebpf:"unused_untraced_reason"`
@@ -185,6 +191,8 @@ type tracepointVariables struct {
 	ExitGroupNr          *ebpf.Variable `ebpf:"exit_group_nr"`
 	ExitNr               *ebpf.Variable `ebpf:"exit_nr"`
 	FailedOnly           *ebpf.Variable `ebpf:"failed_only"`
+	FdArgs               *ebpf.Variable `ebpf:"fd_args"`
+	FdPaths              *ebpf.Variable `ebpf:"fd_paths"`
 	FilterSyscalls       *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.Variable `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.Variable `ebpf:"live_tasks"`
@@ -194,6 +202,7 @@ type tracepointVariables struct {
 	TracerUid            *ebpf.Variable `ebpf:"tracer_uid"`
 	UnusedCaptureFlag    *ebpf.Variable `ebpf:"unused_capture_flag"`
 	UnusedCaptureKind    *ebpf.Variable `ebpf:"unused_capture_kind"`
+	UnusedFdArg          *ebpf.Variable `ebpf:"unused_fd_arg"`
 	UnusedLimits         *ebpf.Variable `ebpf:"unused_limits"`
 	UnusedRecordFlag     *ebpf.Variable `ebpf:"unused_record_flag"`
 	UnusedUntracedReason *ebpf.Variable `ebpf:"unused_untraced_reason"`

@@ -61,6 +61,12 @@ func (b *straceBackend) Name() string { return "strace" }
 func (b *straceBackend) flags(traceFile string) []string {
 	args := []string{"-f", "-T", "-q", "-ttt", "-o", traceFile}
 	args = append(args, "-s", strconv.Itoa(b.opts.StringLimit))
+	switch {
+	case b.opts.FdPaths == 1:
+		args = append(args, "-y")
+	case b.opts.FdPaths > 1:
+		args = append(args, "-yy")
+	}
 	if len(b.opts.Syscalls) > 0 {
 		args = append(args, "-e", "trace="+strings.Join(b.opts.Syscalls, ","))
 	}

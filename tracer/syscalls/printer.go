@@ -30,6 +30,33 @@ type Call struct {
 	Returned bool                  // false for calls that never return (exit, exit_group); an execve that succeeded is true
 	Caps     [MaxCaptures]Captured // what was read of the arguments Captures(Nr) lists, in its order
 	Argv     []Captured            // the entries read of a CaptureArgv argument, in order
+	// Fds are the paths of the descriptors among the arguments (0-5),
+	// of the result (6) and of a pair the call filled in (7, 8), when
+	// asked for (-y); the zero FdPath where there is none.
+	Fds [9]FdPath
+}
+
+// Indexes of Call.Fds beyond the arguments.
+const (
+	FdResult = 6 // the descriptor the call returned
+	FdPair   = 7 // the first of two descriptors the call filled in (pipe2); the second is FdPair+1
+)
+
+// FdPath is what the eBPF program read of a descriptor's file: the names
+// of its path from the leaf up, or, for a pipe, socket or anonymous inode,
+// the file system's magic number, the inode number and the name.
+type FdPath struct {
+	Known   bool     // the descriptor was looked up
+	Parts   [][]byte // the path's components, leaf first (none: "/")
+	Special bool     // a pseudo file system: Magic, Ino and Name are set
+	Magic   uint32
+	Ino     uint64
+	Name    []byte
+}
+
+// Reset empties p for reuse, keeping its storage.
+func (p *FdPath) Reset() {
+	*p = FdPath{Parts: p.Parts[:0]}
 }
 
 // MaxCaptures is how many arguments of one call the eBPF program reads.
@@ -134,6 +161,21 @@ func Captures(nr uint32) []Capture {
 		return nil
 	}
 	return callDecoders[nr].captures
+}
+
+// Bits of FdArgs beyond the arguments' (bit i: argument i is a descriptor).
+const (
+	FdArgResult = 1 << 6 // the result is a new descriptor
+	FdArgPair   = 1 << 7 // argument 0 points to two descriptors the call fills in
+)
+
+// FdArgs says which arguments and results of call nr are file
+// descriptors, for -y: bit i for argument i, FdArgResult, FdArgPair.
+func FdArgs(nr uint32) uint8 {
+	if int(nr) >= len(callDecoders) {
+		return 0
+	}
+	return callDecoders[nr].fdArgs
 }
 
 // Name returns strace's name for call nr, or "syscall_0x..." (as
@@ -327,7 +369,9 @@ func (d *Printer) decodeResult(ev *parse.Event, cd *callDecoder, c *Call) {
 	case retOctal:
 		ev.Ret = d.octalMode(uint64(c.Ret))
 	case retFcntl:
-		d.fcntlResult(ev, c.Args[1], c.Ret)
+		d.fcntlResult(ev, c, c.Args[1], c.Ret)
+	case retFd:
+		ev.Ret = d.fdArg(c.Ret, &c.Fds[FdResult])
 	default:
 		ev.Ret = d.decimal(c.Ret)
 	}
@@ -383,6 +427,12 @@ func (d *Printer) decodeArgs(cd *callDecoder, c *Call) []string {
 			if i > 0 && c.Args[i-1]&(oCreat|oTmpfileFlag) != 0 {
 				args = append(args, d.octalMode(v))
 			}
+		case argFd:
+			args = append(args, d.fdArg(int64(int32(v)), &c.Fds[i]))
+		case argDirfd:
+			args = append(args, d.dirfdArg(int64(int32(v)), &c.Fds[i]))
+		case argFdPair:
+			args = append(args, d.structArg(v, cap, 8, func(b []byte) { d.appendFdPair(b, &c.Fds[FdPair], &c.Fds[FdPair+1]) }))
 		case argEnvp:
 			args = append(args, d.countArg(v, cap, "vars"))
 		case argDirents:
@@ -403,8 +453,6 @@ func (d *Printer) decodeArgs(cd *callDecoder, c *Call) []string {
 			args = append(args, d.structArg(v, cap, 4, func(b []byte) { d.appendWaitStatus(le32(b, 0)) }))
 		case argRlim, argOldRlim:
 			args = append(args, d.structArg(v, cap, rlimitSize, d.appendRlimit))
-		case argFdPair:
-			args = append(args, d.structArg(v, cap, 8, d.appendFdPair))
 		case argTimespec, argOldTimespec:
 			args = append(args, d.structArg(v, cap, timespecSize, d.appendTimespec))
 		case argUtsname:
@@ -662,8 +710,11 @@ func (d *Printer) fcntlArg(cmd, v uint64) (text string, ok bool) {
 
 // fcntlResult prints fcntl's result as strace does: hex with the flags for
 // F_GETFD and F_GETFL, the signal's name for F_GETSIG.
-func (d *Printer) fcntlResult(ev *parse.Event, cmd uint64, ret int64) {
+func (d *Printer) fcntlResult(ev *parse.Event, c *Call, cmd uint64, ret int64) {
 	switch uint64(uint32(cmd)) {
+	case fDupfd, fDupfdCloexec:
+		ev.Ret = d.fdArg(ret, &c.Fds[FdResult])
+		return
 	case fGetfd:
 		if ret != 0 {
 			ev.Ret = d.hexOrZero(uint64(ret))
@@ -1215,6 +1266,7 @@ const (
 	argSocketProtocol                // IPPROTO_TCP, NETLINK_ROUTE or a number, by the family before it
 	argIoctlCmd                      // TCGETS, FIONREAD or TIOCINQ, _IOC(_IOC_READ, 0x54, 0x1, 0x8)
 	argFadvise                       // POSIX_FADV_SEQUENTIAL
+	argFd                            // a file descriptor: decimal, with its path under -y (3</etc/passwd>)
 	argEnvp                          // envp: the pointer and /* N vars */ (CaptureCount)
 	argBufIn                         // a buffer the call reads, of the length in another argument (CaptureBufIn)
 	argBufOut                        // a buffer the call fills, as many bytes as it returns (CaptureBufOut)
@@ -1240,7 +1292,7 @@ const (
 // argKinds names the kinds in signatures.
 var argKinds = map[string]argKind{
 	"hex": argHex, "ptr": argPtr, "int": argInt, "uint": argUint, "long": argLong, "ulong": argUlong,
-	"fd": argInt, "dirfd": argDirfd, "mode": argMode, "path": argPath, "argv": argArgv,
+	"fd": argFd, "dirfd": argDirfd, "mode": argMode, "path": argPath, "argv": argArgv,
 	"oflags": argOpenFlags, "openmode": argOpenMode, "amode": argAccessMode, "atflags": argAtFlags,
 	"accessatflags": argAccessAtFlags, "statxflags": argStatxFlags, "statxmask": argStatxMask,
 	"renameflags": argRenameFlags, "prot": argProt, "mapflags": argMapFlags, "whence": argWhence,
@@ -1317,6 +1369,7 @@ const (
 	retHex                    // 0x7f1a2b3c4000 (calls returning addresses)
 	retOctal                  // 022 (umask)
 	retFcntl                  // fcntl: hex with the flags decoded for F_GETFD, F_GETFL; F_GETSIG's signal
+	retFd                     // a new file descriptor: decimal, with its path under -y
 )
 
 // callDecoder is how one syscall is printed.
@@ -1324,6 +1377,7 @@ type callDecoder struct {
 	args     []argKind
 	captures []Capture
 	slots    [6]uint8 // 1 + the capture of each argument, 0 for none
+	fdArgs   uint8    // FdArgs of the call
 	ret      retKind
 }
 
@@ -1333,10 +1387,10 @@ type callDecoder struct {
 // prints for a pointer, and differs from strace for what strace decodes.
 var signatures = map[string]string{
 	// files and paths
-	"open":         "path oflags openmode",
-	"openat":       "dirfd path oflags openmode",
-	"openat2":      "dirfd path ptr ulong",
-	"creat":        "path mode",
+	"open":         "path oflags openmode -> fd",
+	"openat":       "dirfd path oflags openmode -> fd",
+	"openat2":      "dirfd path ptr ulong -> fd",
+	"creat":        "path mode -> fd",
 	"close":        "fd",
 	"close_range":  "fd fd uint",
 	"stat":         "path stat",
@@ -1402,11 +1456,11 @@ var signatures = map[string]string{
 	"readv":           "fd ptr int",
 	"writev":          "fd ptr int",
 	"lseek":           "fd long whence",
-	"dup":             "fd",
+	"dup":             "fd -> fd",
 	"ioctl":           "fd ioctlcmd hex",
 	"fcntl":           "fd fcntlcmd fcntlarg -> fcntl",
-	"dup2":            "fd fd",
-	"dup3":            "fd fd ofdflags",
+	"dup2":            "fd fd -> fd",
+	"dup3":            "fd fd ofdflags -> fd",
 	"pipe":            "fds",
 	"pipe2":           "fds ofdflags",
 	"getdents":        "fd dirents uint",
@@ -1477,12 +1531,12 @@ var signatures = map[string]string{
 	"rseq":              "ptr hex hex hex",
 
 	// sockets
-	"socket":      "family socktype protocol",
+	"socket":      "family socktype protocol -> fd",
 	"socketpair":  "family socktype uint ptr",
 	"connect":     "fd sockaddr@2 int",
 	"bind":        "fd sockaddr@2 int",
 	"listen":      "fd int",
-	"accept":      "fd ptr ptr",
+	"accept":      "fd ptr ptr -> fd",
 	"getsockname": "fd ptr ptr",
 	"getpeername": "fd ptr ptr",
 }
@@ -1521,6 +1575,10 @@ func parseSignature(name, sig string) callDecoder {
 		cd.ret = retOctal
 	case "fcntl":
 		cd.ret = retFcntl
+		cd.fdArgs |= FdArgResult // F_DUPFD's
+	case "fd":
+		cd.ret = retFd
+		cd.fdArgs |= FdArgResult
 	default:
 		panic("signature of " + name + ": unknown result kind " + strconv.Quote(ret))
 	}
@@ -1531,6 +1589,12 @@ func parseSignature(name, sig string) callDecoder {
 			panic("signature of " + name + ": unknown argument kind " + strconv.Quote(word))
 		}
 		cd.args = append(cd.args, kind)
+		switch kind {
+		case argFd, argDirfd:
+			cd.fdArgs |= 1 << i
+		case argFdPair:
+			cd.fdArgs |= FdArgPair
+		}
 		ck, size := captureOf(kind)
 		if ck == 0 {
 			continue

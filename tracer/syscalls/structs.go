@@ -390,13 +390,94 @@ func (d *Printer) appendUtsname(b []byte) {
 	d.appendString(", ...}")
 }
 
-// appendFdPair prints int[2]: [3, 4].
-func (d *Printer) appendFdPair(b []byte) {
+// appendFdPair prints int[2]: [3, 4], with their paths under -y.
+func (d *Printer) appendFdPair(b []byte, first, second *FdPath) {
 	d.appendString("[")
-	d.appendInt(int64(int32(le32(b, 0))))
+	d.appendFd(int64(int32(le32(b, 0))), first)
 	d.appendString(", ")
-	d.appendInt(int64(int32(le32(b, 4))))
+	d.appendFd(int64(int32(le32(b, 4))), second)
 	d.appendString("]")
+}
+
+// fdArg prints a descriptor as strace does: 3, or with -y 3</etc/passwd>.
+func (d *Printer) fdArg(fd int64, p *FdPath) string {
+	if !p.Known {
+		return d.decimal(fd)
+	}
+	d.begin()
+	d.appendFd(fd, p)
+	return d.end()
+}
+
+// dirfdArg prints a directory descriptor: AT_FDCWD or a descriptor, with
+// its path under -y (AT_FDCWD</tmp>: the working directory).
+func (d *Printer) dirfdArg(fd int64, p *FdPath) string {
+	if fd != atFdcwd {
+		return d.fdArg(fd, p)
+	}
+	if !p.Known {
+		return "AT_FDCWD"
+	}
+	d.begin()
+	d.appendString("AT_FDCWD")
+	d.appendFdPath(p)
+	return d.end()
+}
+
+// Magic numbers of the pseudo file systems strace names descriptors of.
+const (
+	pipefsMagic    = 0x50495045
+	sockfsMagic    = 0x534F434B
+	anonInodeMagic = 0x09041934
+)
+
+// appendFd appends a descriptor and, when its path is known, the path in
+// <>: 3</etc/passwd>, 4<pipe:[123]>, 5<socket:[456]>, 6<anon_inode:[eventfd]>.
+func (d *Printer) appendFd(fd int64, p *FdPath) {
+	d.appendInt(fd)
+	d.appendFdPath(p)
+}
+
+// appendFdPath appends a descriptor's path in <>, when it is known.
+func (d *Printer) appendFdPath(p *FdPath) {
+	if !p.Known {
+		return
+	}
+	d.appendString("<")
+	switch {
+	case p.Special && p.Magic == pipefsMagic:
+		d.appendString("pipe:[")
+		d.appendUint(p.Ino, 10)
+		d.appendString("]")
+	case p.Special && p.Magic == sockfsMagic:
+		d.appendString("socket:[")
+		d.appendUint(p.Ino, 10)
+		d.appendString("]")
+	case p.Special:
+		d.appendString("anon_inode:")
+		d.appendFdText(p.Name)
+	case len(p.Parts) == 0:
+		d.appendString("/")
+	default:
+		for i := len(p.Parts) - 1; i >= 0; i-- {
+			d.appendString("/")
+			d.appendFdText(p.Parts[i])
+		}
+	}
+	d.appendString(">")
+}
+
+// appendFdText appends a path as strace's -y does: printable bytes as they
+// are, others (and ">" that would end the decoration) in hex.
+func (d *Printer) appendFdText(b []byte) {
+	d.grow(4 * len(b))
+	for _, c := range b {
+		if c >= ' ' && c < 0x7f && c != '<' && c != '>' && c != '\\' {
+			d.arena = append(d.arena, c)
+			continue
+		}
+		d.arena = append(d.arena, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+	}
 }
 
 // sockaddrArg prints a socket address as strace does, for the families
