@@ -567,12 +567,13 @@ func main() {
 func exitStatus(err error) int {
 	var ee exitError
 	var ue usageError
+	var tu tracer.UsageError
 	switch {
 	case err == nil, errors.Is(err, syscall.EPIPE):
 		return 0
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &tu):
 		fmt.Fprintln(os.Stderr, "stracectl:", err)
 		return 2
 	}

@@ -20,10 +20,12 @@ import (
 	"os/exec"
 	"runtime"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/stracectl/stracectl/parse"
+	"github.com/stracectl/stracectl/tracer/syscalls"
 )
 
 // Options are the tracing settings common to every backend.
@@ -46,6 +48,9 @@ type Options struct {
 	Raw bool
 	// Strict makes lost events or unparsed lines an error.
 	Strict bool
+	// Quiet leaves out the notes that change nothing in the events (which
+	// backend auto fell back to).
+	Quiet bool
 	// Debug prints backend diagnostics (strace's own messages, the
 	// parser's problems, why auto chose a backend) to Diag.
 	Debug bool
@@ -115,6 +120,44 @@ type Backend interface {
 	Attach(ctx context.Context, pids []int, out Sink) error
 }
 
+// UsageError is a mistake in the options, found before anything starts:
+// the command line's exit status (2).
+type UsageError struct{ Msg string }
+
+func (e UsageError) Error() string { return e.Msg }
+
+// check validates the options on behalf of every backend, so that a
+// mistake is the same error whichever backend would run: -s, and -e in
+// strace's forms (trace=NAMES; status=failed is --failed; other
+// qualifiers are refused), each name checked against this architecture's
+// table, with the closest name suggested.
+func (o *Options) check() error {
+	if o.StringLimit < 0 {
+		return UsageError{fmt.Sprintf("-s %d: the string limit cannot be negative", o.StringLimit)}
+	}
+	var names []string
+	for _, spec := range o.Syscalls {
+		qualifier, value, ok := strings.Cut(spec, "=")
+		switch {
+		case !ok:
+			names = append(names, spec)
+		case qualifier == "trace" || qualifier == "t":
+			names = append(names, value)
+		case qualifier == "status" && value == "failed":
+			o.FailedOnly = true
+		default:
+			return UsageError{fmt.Sprintf("-e %s: stracectl takes -e NAMES or -e trace=NAMES (and status=failed, which is --failed); strace's other -e qualifiers are not supported", spec)}
+		}
+	}
+	if len(names) > 0 {
+		if _, err := syscalls.Numbers(names); err != nil {
+			return UsageError{err.Error()}
+		}
+	}
+	o.Syscalls = names
+	return nil
+}
+
 // DefaultStringLimit is strace's default -s.
 const DefaultStringLimit = 32
 
@@ -145,8 +188,8 @@ var ErrUnknownBackend = errors.New("unknown backend")
 // load (it is far cheaper than ptrace) and falls back to strace; with
 // Debug it says which it chose and why.
 func New(name string, opts Options) (Backend, error) {
-	if opts.StringLimit < 0 {
-		return nil, fmt.Errorf("-s %d: the string limit cannot be negative", opts.StringLimit)
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
 	if name != "auto" {
 		c, ok := backends[name]
@@ -168,6 +211,11 @@ func New(name string, opts Options) (Backend, error) {
 		if err == nil {
 			if opts.Debug {
 				fmt.Fprintf(opts.DiagWriter(), "stracectl: backend auto: using %s\n", n)
+			}
+			if len(reasons) > 0 && !opts.Quiet && !opts.Debug {
+				// Say it once: the strace backend is slower and its events
+				// lack comm and tgid.
+				fmt.Fprintf(opts.DiagWriter(), "stracectl: using the strace backend: %v (-q hides this)\n", reasons[0])
 			}
 			return b, nil
 		}

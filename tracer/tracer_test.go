@@ -1,6 +1,7 @@
 package tracer
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,5 +90,40 @@ func TestGroupMembers(t *testing.T) {
 	members := GroupMembers(pgid)
 	if len(members) != 3 || !slices.Contains(members, pgid) {
 		t.Errorf("members of group %d: %v, want sh and two sleeps", pgid, members)
+	}
+}
+
+// TestOptionsCheck: -e in strace's forms, checked before anything starts,
+// the same on every backend.
+func TestOptionsCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     Options
+		syscalls []string
+		failed   bool
+		err      string
+	}{
+		{"-e openat,read", Options{Syscalls: []string{"openat", "read"}}, []string{"openat", "read"}, false, ""},
+		{"-e trace=openat,read", Options{Syscalls: []string{"trace=openat", "read"}}, []string{"openat", "read"}, false, ""},
+		{"-e trace=%file", Options{Syscalls: []string{"trace=%file"}}, []string{"%file"}, false, ""},
+		{"-e status=failed", Options{Syscalls: []string{"status=failed"}}, nil, true, ""},
+		{"-e opneat", Options{Syscalls: []string{"opneat"}}, nil, false, `unknown syscall or class "opneat" in -e — did you mean openat?`},
+		{"-e trace=%fiel", Options{Syscalls: []string{"trace=%fiel"}}, nil, false, "did you mean %file?"},
+		{"-e signal=none", Options{Syscalls: []string{"signal=none"}}, nil, false, "-e signal=none: stracectl takes -e NAMES or -e trace=NAMES"},
+		{"-s -1", Options{StringLimit: -1}, nil, false, "the string limit cannot be negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opts
+			err := opts.check()
+			var ue UsageError
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatalf("got %v, want no error", err)
+			case tc.err != "" && (!errors.As(err, &ue) || !strings.Contains(err.Error(), tc.err)):
+				t.Fatalf("got %v, want a UsageError with %q", err, tc.err)
+			case tc.err == "" && (!slices.Equal(opts.Syscalls, tc.syscalls) || opts.FailedOnly != tc.failed):
+				t.Errorf("syscalls %q failed-only %v, want %q %v", opts.Syscalls, opts.FailedOnly, tc.syscalls, tc.failed)
+			}
+		})
 	}
 }

@@ -163,6 +163,48 @@ func Captures(nr uint32) []Capture {
 	return callDecoders[nr].captures
 }
 
+// Closest returns the syscall name or class nearest to name (the fewest
+// edits, at most a third of its length), "" when none is near: the
+// suggestion for a mistyped -e.
+func Closest(name string) string {
+	best, bestDist := "", max(2, len(name)/3)+1
+	try := func(cand string) {
+		if d := editDistance(name, cand); d < bestDist {
+			best, bestDist = cand, d
+		}
+	}
+	for _, e := range syscallTable {
+		if e.name != "" {
+			try(e.name)
+		}
+	}
+	for _, c := range classNames {
+		try(c.name)
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
 // Bits of FdArgs beyond the arguments' (bit i: argument i is a descriptor).
 const (
 	FdArgResult = 1 << 6 // the result is a new descriptor
@@ -217,8 +259,11 @@ func Numbers(specs []string) ([]uint32, error) {
 			if spec == "" {
 				return nil, errors.New("empty syscall name in -e — give names or classes separated by commas, e.g. -e openat,%net")
 			}
-			return nil, errors.New("unknown syscall or class " + strconv.Quote(spec) +
-				" in -e — valid names are those strace prints (see `man syscalls`), classes are " + classList())
+			msg := "unknown syscall or class " + strconv.Quote(spec) + " in -e"
+			if near := Closest(spec); near != "" {
+				msg += " — did you mean " + near + "?"
+			}
+			return nil, errors.New(msg + " (names are those strace prints, see `man syscalls`; classes are " + classList() + ")")
 		}
 	}
 	var nrs []uint32
