@@ -232,17 +232,38 @@ func TestRunExitStatus(t *testing.T) {
 	})
 }
 
+// TestRunStraceFailure: when strace itself fails before the command runs,
+// its message is shown and stracectl exits 1. A stand-in strace fails as
+// strace does on a bad option.
 func TestRunStraceFailure(t *testing.T) {
-	straceOrSkip(t)
-	res := runStracectl(t, nil, "run", "--backend", "strace", "-e", "no_such_syscall", "--", "true")
-	if res.code != 1 {
-		t.Errorf("exit status %d, want 1", res.code)
+	dir := t.TempDir()
+	fake := "#!/bin/sh\necho \"strace: invalid option -- 'Q'\" >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "strace"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{"invalid system call 'no_such_syscall'", "strace failed (exit status 1)"} {
-		if !bytes.Contains(res.stderr, []byte(want)) {
-			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+	cmd := exec.Command(stracectlBin, "run", "--backend", "strace", "--", "true")
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if code := exitCode(t, cmd.Run()); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	for _, want := range []string{"strace: invalid option", "strace failed (exit status 1)"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, &stderr)
 		}
 	}
+}
+
+// TestRunUnknownSyscall: an unknown -e name is a usage error on every
+// backend, found before anything starts, with the closest name.
+func TestRunUnknownSyscall(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		res := runStracectl(t, nil, "run", "--backend", backend, "-e", "trace=opneat", "--", "true")
+		if res.code != 2 || !bytes.Contains(res.stderr, []byte(`unknown syscall or class "opneat" in -e — did you mean openat?`)) || len(res.stdout) != 0 {
+			t.Errorf("exit %d, stdout %q, stderr %q; want 2, nothing traced, and the closest name", res.code, res.stdout, res.stderr)
+		}
+	})
 }
 
 func TestRunDebugShowsStraceCommand(t *testing.T) {
