@@ -5,6 +5,7 @@ package tracer
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strconv"
@@ -36,6 +37,38 @@ func CheckAttachable(pid int) error {
 		return fmt.Errorf("cannot attach to process %d (%s): it is a kernel thread, which makes no system calls of its own to trace", pid, commOf(pid))
 	}
 	return mayPtrace(pid)
+}
+
+// AttachablePIDs returns the PIDs of pids that can be attached to (check
+// is CheckAttachable, and more for a backend that has more rules); each
+// one that cannot is reported on diag, as strace warns and traces the
+// rest. It fails only when none is left; the error then names the first
+// reason.
+func AttachablePIDs(pids []int, diag io.Writer, check func(int) error) ([]int, error) {
+	if len(pids) == 0 {
+		return nil, UsageError{"no process to attach to — give one or more PIDs"}
+	}
+	var good []int
+	var first error
+	for _, pid := range pids {
+		if err := check(pid); err != nil {
+			if first == nil {
+				first = err
+			}
+			if len(pids) > 1 {
+				fmt.Fprintf(diag, "stracectl: %v\n", err)
+			}
+			continue
+		}
+		good = append(good, pid)
+	}
+	if len(good) == 0 {
+		if len(pids) > 1 {
+			return nil, fmt.Errorf("none of the %d processes can be attached to", len(pids))
+		}
+		return nil, first
+	}
+	return good, nil
 }
 
 // NoSuchProcess is the error for a PID that names no process.

@@ -2,6 +2,7 @@ package tracer
 
 import (
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,5 +126,27 @@ func TestOptionsCheck(t *testing.T) {
 				t.Errorf("syscalls %q failed-only %v, want %q %v", opts.Syscalls, opts.FailedOnly, tc.syscalls, tc.failed)
 			}
 		})
+	}
+}
+
+func TestAttachablePIDs(t *testing.T) {
+	refuse := func(bad ...int) func(int) error {
+		return func(pid int) error {
+			if slices.Contains(bad, pid) {
+				return NoSuchProcess(pid)
+			}
+			return nil
+		}
+	}
+	var diag strings.Builder
+	good, err := AttachablePIDs([]int{10, 999999, 11}, &diag, refuse(999999))
+	if err != nil || !slices.Equal(good, []int{10, 11}) || !strings.Contains(diag.String(), "no such process: 999999") {
+		t.Errorf("got %v %v and %q; want 10 and 11 traced, 999999 warned about", good, err, diag.String())
+	}
+	if _, err := AttachablePIDs([]int{999999}, io.Discard, refuse(999999)); err == nil || err.Error() != "no such process: 999999" {
+		t.Errorf("one bad PID: %v, want its own error", err)
+	}
+	if _, err := AttachablePIDs([]int{1, 2}, io.Discard, refuse(1, 2)); err == nil || !strings.Contains(err.Error(), "none of the 2") {
+		t.Errorf("no good PID: %v, want a failure", err)
 	}
 }

@@ -223,10 +223,11 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out tracer.Sink) e
 		return err
 	}
 	defer r.close()
+	pids, err = tracer.AttachablePIDs(pids, b.opts.DiagWriter(), tracer.CheckAttachable)
+	if err != nil {
+		return err
+	}
 	for _, pid := range pids {
-		if err := tracer.CheckAttachable(pid); err != nil {
-			return err
-		}
 		if err := b.seedThreads(pid); err != nil {
 			return fmt.Errorf("cannot attach to %d: %w", pid, err)
 		}

@@ -102,17 +102,20 @@ func (b *straceBackend) Run(ctx context.Context, argv []string, out tracer.Sink)
 // Attach traces the running processes pids until they all exit or ctx is
 // cancelled, which makes strace detach and leave them running.
 func (b *straceBackend) Attach(ctx context.Context, pids []int, out tracer.Sink) error {
-	if len(pids) == 0 {
-		return errors.New("no process to attach to — give one or more PIDs")
-	}
-	var target []string
-	for _, pid := range pids {
+	pids, err := tracer.AttachablePIDs(pids, b.opts.DiagWriter(), func(pid int) error {
 		if err := tracer.CheckAttachable(pid); err != nil {
 			return err
 		}
 		if tracer.TracerOf(pid) != 0 {
 			return tracer.PermissionError(pid) // ptrace allows one tracer
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var target []string
+	for _, pid := range pids {
 		target = append(target, "-p", strconv.Itoa(pid))
 	}
 	res, err := b.trace(ctx, true, target, out)
