@@ -46,8 +46,8 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// BenchmarkEncodeJSON measures the JSON appender alone, per input byte.
-func BenchmarkEncodeJSON(b *testing.B) {
+// benchEvents is the corpus parsed into memory, and the size of its text.
+func benchEvents(b *testing.B) ([]parse.Event, int64) {
 	in := benchInput(b)
 	var events []parse.Event
 	p := parse.NewParser(bytes.NewReader(in), parse.Options{})
@@ -58,13 +58,35 @@ func BenchmarkEncodeJSON(b *testing.B) {
 		}
 		events = append(events, *ev)
 	}
-	b.SetBytes(int64(len(in)))
+	return events, int64(len(in))
+}
+
+// BenchmarkEncodeJSON measures the JSON writer alone, per input byte.
+func BenchmarkEncodeJSON(b *testing.B) {
+	events, size := benchEvents(b)
+	benchSink(b, size, events, NewJSON(io.Discard))
+}
+
+// BenchmarkEncodeCSV measures the CSV writer alone, per input byte: the
+// same events as BenchmarkEncodeJSON, for comparison.
+func BenchmarkEncodeCSV(b *testing.B) {
+	events, size := benchEvents(b)
+	benchSink(b, size, events, NewCSV(io.Discard, false))
+}
+
+// benchSink writes events to sink once per iteration.
+func benchSink(b *testing.B, size int64, events []parse.Event, sink Sink) {
+	b.SetBytes(size)
 	b.ReportAllocs()
-	var out []byte
 	for b.Loop() {
 		for i := range events {
-			out = AppendJSON(out[:0], &events[i])
+			if err := sink.Write(&events[i]); err != nil {
+				b.Fatal(err)
+			}
 		}
+	}
+	if err := sink.Close(); err != nil {
+		b.Fatal(err)
 	}
 }
 
