@@ -180,14 +180,14 @@ func (c *ParseCmd) Run(g *Globals) error {
 }
 
 // parseInput streams one input of strace text through a parser into stream.
-func parseInput(name string, named, raw, debug bool, stream *emit.Stream) (parse.Stats, error) {
+func parseInput(name string, named, raw, debug bool, stream *emit.Stream) (parse.LineCount, error) {
 	rd, err := streamInput(name, named, parse.Options{Raw: raw}, debug, nil, stream, func(r io.Reader, o parse.Options) parse.Reader {
 		return parse.NewParser(r, o)
 	})
 	if rd == nil {
-		return parse.Stats{}, err
+		return parse.LineCount{}, err
 	}
-	return rd.Stats(), err
+	return rd.LineCount(), err
 }
 
 // streamInput opens one input ("-" is stdin), reads it with the reader
@@ -397,7 +397,7 @@ func (c *StatsCmd) Run(g *Globals) (err error) {
 			stream.Close()
 			return err
 		}
-		st := rd.Stats()
+		st := rd.LineCount()
 		lines += st.Lines
 		problems += st.Problems
 		if first == "" && st.First != nil {
@@ -529,7 +529,7 @@ func readProfile(name string, debug bool) ([]parse.SummaryRow, error) {
 	if err != nil {
 		return nil, usageError{name + ": " + err.Error()}
 	}
-	if st := rd.Stats(); st.Problems > 0 {
+	if st := rd.LineCount(); st.Problems > 0 {
 		fmt.Fprintf(os.Stderr, "stracectl: %s: %d of %d lines not understood (first: %s)\n", name, st.Problems, st.Lines, st.First.Error())
 	}
 	return rows, nil

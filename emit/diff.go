@@ -41,7 +41,7 @@ func ReadProfile(rd parse.Reader) ([]parse.SummaryRow, error) {
 		return checkProfileRows(j.SummaryRows())
 	}
 	if events == 0 {
-		st := rd.Stats()
+		st := rd.LineCount()
 		if st.First != nil {
 			return nil, fmt.Errorf("no events or stats rows in %d lines (first: %s) — expected strace output, stracectl JSON Lines or stats --json output", st.Lines, st.First.Error())
 		}

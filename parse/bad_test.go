@@ -334,7 +334,7 @@ func (h *heapProbe) measure() {
 // streamCount parses r to the end without keeping events, and returns how
 // many there were, how many of them came before the input was exhausted,
 // and the parser's stats.
-func streamCount(t *testing.T, h *heapProbe, opts Options) (events, beforeEOF int, st Stats) {
+func streamCount(t *testing.T, h *heapProbe, opts Options) (events, beforeEOF int, st LineCount) {
 	t.Helper()
 	p := NewParser(h, opts)
 	for {
@@ -354,7 +354,7 @@ func streamCount(t *testing.T, h *heapProbe, opts Options) (events, beforeEOF in
 		}
 	}
 	h.measure()
-	return events, beforeEOF, p.Stats()
+	return events, beforeEOF, p.LineCount()
 }
 
 // TestLongLines: a line of 16 MiB is parsed whole; a far longer one is

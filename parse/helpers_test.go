@@ -13,7 +13,7 @@ import (
 type parsed struct {
 	events   []Event
 	problems []Problem
-	stats    Stats
+	stats    LineCount
 }
 
 // parseAll runs a parser over r to the end, keeping every event (a shallow
@@ -40,7 +40,7 @@ func parseAll(t testing.TB, r io.Reader, opts Options) (out parsed) {
 		}
 		out.events = append(out.events, *ev)
 	}
-	out.stats = p.Stats()
+	out.stats = p.LineCount()
 	return out
 }
 

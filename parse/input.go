@@ -95,11 +95,11 @@ const tooLong = "line longer than 16 MiB, skipped"
 type lineLog struct {
 	onProblem func(Problem)
 	line      int64 // number of the line last counted
-	stats     Stats
+	stats     LineCount
 }
 
-// Stats returns the counts so far; after the end of input they cover it all.
-func (l *lineLog) Stats() Stats { return l.stats }
+// LineCount returns the counts so far; after the end of input they cover it all.
+func (l *lineLog) LineCount() LineCount { return l.stats }
 
 // count counts one more line and returns it without a trailing "\r".
 func (l *lineLog) count(line []byte) []byte {

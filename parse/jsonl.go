@@ -15,8 +15,8 @@ type Reader interface {
 	// ReadBatch appends the events available now to dst; io.EOF, with no
 	// events, once the input is exhausted.
 	ReadBatch(dst []Event) ([]Event, error)
-	// Stats counts the lines read and those not understood.
-	Stats() Stats
+	// LineCount counts the lines read and those not understood.
+	LineCount() LineCount
 }
 
 // detectWindow is how far NewReader looks for the first non-blank byte.
@@ -106,7 +106,7 @@ type SummaryRow struct {
 // JSONLReader reads stracectl's own JSON Lines back: the events of parse,
 // run and attach (one Event per line) or the rows of `stats --json`. Like
 // the Parser it never fails on bad input: a line that is not a valid event
-// or row is counted in Stats, passed to Options.OnProblem with its line
+// or row is counted in LineCount, passed to Options.OnProblem with its line
 // number, and skipped. The first valid line decides whether the input holds
 // events or rows; a line of the other sort is a problem.
 //

@@ -59,7 +59,7 @@ func TestJSONLRoundTrip(t *testing.T) {
 				t.Fatalf("NewReader chose %T for JSON Lines", rd)
 			}
 			got := readAll(t, rd)
-			if st := rd.Stats(); st.Problems != 0 {
+			if st := rd.LineCount(); st.Problems != 0 {
 				t.Fatalf("%d problems, first: %v", st.Problems, st.First)
 			}
 			if len(got) != len(want) {
@@ -104,7 +104,7 @@ func TestJSONLEvents(t *testing.T) {
 		t.Run(tt.line, func(t *testing.T) {
 			rd := parse.NewJSONLReader(strings.NewReader(tt.line), parse.Options{})
 			got := readAll(t, rd)
-			if st := rd.Stats(); st.Problems != 0 {
+			if st := rd.LineCount(); st.Problems != 0 {
 				t.Fatalf("problem: %v", st.First)
 			}
 			if len(got) != 1 || !reflect.DeepEqual(got[0], tt.want) {
@@ -151,7 +151,7 @@ func TestJSONLBadLines(t *testing.T) {
 			if p.Line != 3 || !strings.Contains(p.Reason, tt.reason) {
 				t.Errorf("got %q, want line 3: %s", p.Error(), tt.reason)
 			}
-			if st := rd.Stats(); st.Lines != 4 || st.Problems != 1 || st.First == nil || *st.First != p {
+			if st := rd.LineCount(); st.Lines != 4 || st.Problems != 1 || st.First == nil || *st.First != p {
 				t.Errorf("stats %+v", st)
 			}
 		})
@@ -165,7 +165,7 @@ func TestJSONLLongLineSkipped(t *testing.T) {
 	if evs := readAll(t, rd); len(evs) != 2 {
 		t.Errorf("got %d events, want 2", len(evs))
 	}
-	if st := rd.Stats(); st.Problems != 1 || st.First.Line != 2 || !strings.Contains(st.First.Reason, "longer than 16 MiB") {
+	if st := rd.LineCount(); st.Problems != 1 || st.First.Line != 2 || !strings.Contains(st.First.Reason, "longer than 16 MiB") {
 		t.Errorf("stats %+v, first %v", st, st.First)
 	}
 }
@@ -297,7 +297,7 @@ func FuzzJSONLReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		rd := parse.NewJSONLReader(bytes.NewReader(in), parse.Options{})
 		evs := readAll(t, rd)
-		st := rd.Stats()
+		st := rd.LineCount()
 		if lines := int64(bytes.Count(in, []byte("\n"))); st.Lines < lines || st.Lines > lines+1 {
 			t.Errorf("%d lines counted in input with %d newlines", st.Lines, lines)
 		}

@@ -48,8 +48,9 @@ func (p Problem) Error() string {
 	return "line " + itoa(p.Line) + ": " + p.Reason + ": " + quoteSnippet(p.Snippet)
 }
 
-// Stats counts what a Parser has read so far.
-type Stats struct {
+// LineCount counts the lines a reader has read so far and those it did
+// not understand.
+type LineCount struct {
 	Lines    int64    // lines read, blank ones included
 	Problems int64    // lines not (fully) understood
 	First    *Problem // the first of them, nil when none
@@ -61,7 +62,7 @@ type Stats struct {
 // that program output broke in two (2>&1 captures), becomes one event.
 //
 // A Parser never fails on bad input: what it cannot understand is counted in
-// Stats, passed to Options.OnProblem, and skipped.
+// LineCount, passed to Options.OnProblem, and skipped.
 type Parser struct {
 	lineInput
 	opts Options

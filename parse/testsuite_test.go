@@ -76,7 +76,7 @@ func TestTestsuiteLogs(t *testing.T) {
 				}
 			}
 		}
-		st := p.Stats()
+		st := p.LineCount()
 		lines += st.Lines
 		problems += st.Problems
 		for _, f := range first {

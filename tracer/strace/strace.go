@@ -138,7 +138,7 @@ func (b *straceBackend) Attach(ctx context.Context, pids []int, out tracer.Sink)
 
 // parseVerdict reports lines of the trace the parser did not understand:
 // a warning, or with Strict an error (exit status 1).
-func (b *straceBackend) parseVerdict(st parse.Stats) error {
+func (b *straceBackend) parseVerdict(st parse.LineCount) error {
 	if st.Problems == 0 {
 		return nil
 	}
@@ -152,12 +152,12 @@ func (b *straceBackend) parseVerdict(st parse.Stats) error {
 
 // traceResult is what one strace run left behind.
 type traceResult struct {
-	status      int         // strace's exit status: the traced command's, 128+N for signal N
-	stopped     bool        // ctx was cancelled and we stopped strace
-	events      int64       // events parsed
-	stats       parse.Stats // the parser's counts
-	straceLines []string    // strace's own messages (attach), the last keptStraceLines
-	attachErrs  []error     // processes strace could not attach to
+	status      int             // strace's exit status: the traced command's, 128+N for signal N
+	stopped     bool            // ctx was cancelled and we stopped strace
+	events      int64           // events parsed
+	stats       parse.LineCount // the parser's counts
+	straceLines []string        // strace's own messages (attach), the last keptStraceLines
+	attachErrs  []error         // processes strace could not attach to
 }
 
 // trace runs strace with target (-- CMD ARGS, or -p PID...) and streams
@@ -256,7 +256,7 @@ func tracePipe() (r, w *os.File, err error) {
 // they arrive, until the trace ends. When out fails, onSinkError is called
 // once and the rest of the trace is read and dropped, so strace never
 // blocks on a full pipe.
-func (b *straceBackend) stream(r io.Reader, out tracer.Sink, onSinkError func()) (int64, parse.Stats) {
+func (b *straceBackend) stream(r io.Reader, out tracer.Sink, onSinkError func()) (int64, parse.LineCount) {
 	opts := parse.Options{Raw: b.opts.Raw}
 	if b.opts.Debug {
 		diag := b.opts.DiagWriter()
@@ -284,7 +284,7 @@ func (b *straceBackend) stream(r io.Reader, out tracer.Sink, onSinkError func())
 				// Cannot happen on a pipe we own; drain it regardless.
 				io.Copy(io.Discard, r)
 			}
-			return events, p.Stats()
+			return events, p.LineCount()
 		}
 	}
 }
