@@ -12,7 +12,7 @@ import (
 
 // benchInput is every shared corpus trace, concatenated: ~1.7 MB of real
 // strace output in all its forms.
-func benchInput(b *testing.B) []byte {
+func benchInput(b testing.TB) []byte {
 	paths, _ := filepath.Glob("../../shared/corpus/*.trace")
 	if len(paths) == 0 {
 		b.Skip("no corpus traces in ../shared/corpus beside the project")
@@ -46,11 +46,12 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// benchEvents is the corpus parsed into memory, and the size of its text.
-func benchEvents(b *testing.B) ([]parse.Event, int64) {
+// benchEvents is the corpus parsed into memory (raw lines kept when asked
+// to), and the size of its text.
+func benchEvents(b testing.TB, raw bool) ([]parse.Event, int64) {
 	in := benchInput(b)
 	var events []parse.Event
-	p := parse.NewParser(bytes.NewReader(in), parse.Options{})
+	p := parse.NewParser(bytes.NewReader(in), parse.Options{Raw: raw})
 	for {
 		ev, err := p.Next()
 		if err == io.EOF {
@@ -63,14 +64,14 @@ func benchEvents(b *testing.B) ([]parse.Event, int64) {
 
 // BenchmarkEncodeJSON measures the JSON writer alone, per input byte.
 func BenchmarkEncodeJSON(b *testing.B) {
-	events, size := benchEvents(b)
+	events, size := benchEvents(b, false)
 	benchSink(b, size, events, NewJSON(io.Discard))
 }
 
 // BenchmarkEncodeCSV measures the CSV writer alone, per input byte: the
 // same events as BenchmarkEncodeJSON, for comparison.
 func BenchmarkEncodeCSV(b *testing.B) {
-	events, size := benchEvents(b)
+	events, size := benchEvents(b, false)
 	benchSink(b, size, events, NewCSV(io.Discard, false))
 }
 

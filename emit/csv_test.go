@@ -31,7 +31,7 @@ func writeCSV(t *testing.T, raw bool, events ...parse.Event) string {
 }
 
 func TestCSVHeader(t *testing.T) {
-	if got := strings.Join(CSVColumns, ","); got != csvHeader {
+	if got := strings.Join(CSVColumns(false), ","); got != csvHeader {
 		t.Errorf("CSVColumns = %s, want %s", got, csvHeader)
 	}
 	if got := writeCSV(t, false); got != csvHeader+"\n" {
@@ -64,8 +64,8 @@ func TestCSVRows(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", got, csvHeader+"\n"+tc.want+"\n")
 			}
 			recs, err := csv.NewReader(strings.NewReader(got)).ReadAll()
-			if err != nil || len(recs) != 2 || len(recs[1]) != len(CSVColumns) {
-				t.Fatalf("not read back as header and one row of %d fields: %v, %v", len(CSVColumns), recs, err)
+			if err != nil || len(recs) != 2 || len(recs[1]) != len(CSVColumns(false)) {
+				t.Fatalf("not read back as header and one row of %d fields: %v, %v", len(CSVColumns(false)), recs, err)
 			}
 		})
 	}
@@ -98,7 +98,7 @@ func TestCSVQuoting(t *testing.T) {
 				t.Fatalf("read back: %v, %v", recs, err)
 			}
 			row := map[string]string{}
-			for i, col := range append(CSVColumns, "raw") {
+			for i, col := range CSVColumns(true) {
 				row[col] = recs[1][i]
 			}
 			for _, col := range []string{"comm", "ret", "errmsg", "note", "raw"} {
@@ -124,8 +124,8 @@ func TestCSVRawColumn(t *testing.T) {
 	ev := fullCall
 	ev.Raw = "4251  read(0,  <unfinished ...>\n4251  <... read resumed>\"x\", 1) = 1"
 	recs, err := csv.NewReader(strings.NewReader(writeCSV(t, true, ev))).ReadAll()
-	if err != nil || recs[1][len(CSVColumns)] != ev.Raw {
-		t.Errorf("a two-line raw reads back %q, %v", recs[1][len(CSVColumns)], err)
+	if err != nil || recs[1][len(CSVColumns(false))] != ev.Raw {
+		t.Errorf("a two-line raw reads back %q, %v", recs[1][len(CSVColumns(false))], err)
 	}
 }
 

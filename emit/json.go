@@ -3,6 +3,7 @@ package emit
 import (
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/stracectl/stracectl/parse"
@@ -65,9 +66,9 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 		b = append(b, `,"time":`...)
 		b = appendString(b, ev.Time)
 	}
-	if ev.Rel != "" {
+	if isJSONNumber(ev.Rel) { // text that is no number is left out, as unknown
 		b = append(b, `,"rel":`...)
-		b = appendNumberText(b, ev.Rel)
+		b = append(b, ev.Rel...)
 	}
 	b = append(b, `,"pid":`...)
 	b = strconv.AppendInt(b, ev.Pid, 10)
@@ -145,37 +146,34 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 	return append(b, '}', '\n')
 }
 
-// appendNumberText appends a decimal number kept as printed ("0.000284"),
-// falling back to a JSON-valid form when the text is not one.
-func appendNumberText(b []byte, s string) []byte {
-	if !isJSONNumber(s) {
-		return append(b, "null"...)
-	}
-	return append(b, s...)
-}
-
-// isJSONNumber accepts the numbers strace prints: digits, optionally a dot
-// and more digits, no leading zeros beyond "0".
+// isJSONNumber reports whether s is a number in JSON's grammar: the
+// decimals strace prints, and whatever number a JSON Lines input held.
 func isJSONNumber(s string) bool {
-	i := 0
-	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-		i++
+	digits := func() bool {
+		n := len(s)
+		s = strings.TrimLeft(s, "0123456789")
+		return len(s) < n
 	}
-	if i == 0 || i > 1 && s[0] == '0' {
+	s = strings.TrimPrefix(s, "-")
+	whole := s
+	if !digits() || whole[0] == '0' && len(whole)-len(s) > 1 {
 		return false
 	}
-	if i == len(s) {
-		return true
-	}
-	if s[i] != '.' || i+1 == len(s) {
-		return false
-	}
-	for i++; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+	if rest, ok := strings.CutPrefix(s, "."); ok {
+		if s = rest; !digits() {
 			return false
 		}
 	}
-	return true
+	if len(s) > 0 && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+			s = s[1:]
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return s == ""
 }
 
 // jsonEscape is 1 for the bytes that cannot go into a JSON string as they

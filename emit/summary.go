@@ -324,7 +324,7 @@ func WriteSummaryCSV(w io.Writer, by parse.GroupBy, rows []parse.SummaryRow) err
 	for i := range rows {
 		r := &rows[i]
 		clear(rec)
-		rec[0], rec[1], rec[2] = clean(r.Name), itoa(r.Calls), itoa(r.Errors)
+		rec[0], rec[1], rec[2] = CleanText(r.Name), itoa(r.Calls), itoa(r.Errors)
 		if r.HasDurations {
 			for j, v := range []int64{r.TotalNs, r.AvgNs, r.MinNs, r.P50Ns, r.P95Ns, r.P99Ns, r.MaxNs} {
 				rec[3+j] = itoa(v)
@@ -390,6 +390,8 @@ func WriteSummaryTable(w io.Writer, by parse.GroupBy, rows []parse.SummaryRow, t
 	return t.write(w)
 }
 
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
 // countsText prints counts as "ENOENT:13 EACCES:1", largest first.
 func countsText(m map[string]int64) string {
 	keys := slices.Collect(maps.Keys(m))
@@ -404,7 +406,7 @@ func countsText(m map[string]int64) string {
 		if i > 0 {
 			sb.WriteByte(' ')
 		}
-		sb.WriteString(clean(k))
+		sb.WriteString(CleanText(k))
 		sb.WriteByte(':')
 		sb.WriteString(itoa(m[k]))
 	}

@@ -1,12 +1,17 @@
 // Package parse defines the SyscallEvent every stracectl command produces and
-// consumes, and the streaming parser that turns strace's text output into it.
+// consumes, with Fields, the one description of its fields; the streaming
+// parser that turns strace's text output into events; and the reader of
+// stracectl's own JSON Lines.
 //
 // The flow is one way: a source (strace text, the strace subprocess, the eBPF
 // ring buffer) fills Events; a sink (package emit) writes them. Nothing in this
 // package does I/O beyond reading the io.Reader it is given.
 package parse
 
-import _ "embed"
+import (
+	_ "embed"
+	"unsafe"
+)
 
 // SchemaVersion names the version of the event schema documented in
 // event.schema.json. It changes only when a field changes meaning.
@@ -122,6 +127,184 @@ type Event struct {
 	// Raw holds the original line, or the lines joined by "\n" when strace
 	// split the call; filled only when the parser is asked to keep it.
 	Raw string
+}
+
+// Kinds is a set of event kinds.
+type Kinds uint8
+
+// AllKinds holds every kind.
+const AllKinds = Kinds(1<<KindSyscall | 1<<KindSignal | 1<<KindExit)
+
+// Has reports whether k is in the set.
+func (s Kinds) Has(k Kind) bool { return s&(1<<k) != 0 }
+
+// kindsOf returns the set of ks.
+func kindsOf(ks ...Kind) Kinds {
+	var s Kinds
+	for _, k := range ks {
+		s |= 1 << k
+	}
+	return s
+}
+
+// Type is the JSON type of a field's value, and so the Go type that holds
+// it in an Event.
+type Type uint8
+
+// The types of the schema's fields.
+const (
+	Enum    Type = iota + 1 // the kind: a string, one of the Kind names (a Kind)
+	String                  // a JSON string (a string)
+	Number                  // a JSON number, kept as printed (a string: rel)
+	Integer                 // a JSON integer within int64 (an int64)
+	Boolean                 // true or false (a bool)
+	Strings                 // an array of strings (a []string: args)
+)
+
+// Field describes one field of the event schema (v1). Fields lists them
+// all: it is the one description of an event's fields, from which the CSV
+// columns and the JSON Lines reader are derived, and against which tests
+// check the JSON writer, event.schema.json and the README's table.
+type Field struct {
+	// Name is the field's name in JSON and in the CSV header.
+	Name string
+	Type Type
+	// Kinds are the kinds of event that have the field; Always those whose
+	// events always carry it (the schema's "required"). Otherwise it is
+	// left out of JSON (an empty CSV field) when the source did not say.
+	Kinds, Always Kinds
+	// Identifies marks the kinds whose events mean nothing without this
+	// field, or without one of the fields marked for the same kind: a
+	// syscall's name, a signal's signal, an exit's exit_code or signal. A
+	// JSON line that lacks them is not read as an event.
+	Identifies Kinds
+	// Nullable fields are written as null when unknown (ret, retval).
+	Nullable bool
+	// NonNegative fields never hold a negative number.
+	NonNegative bool
+	// OnRequest fields are written only when asked for (raw: --raw).
+	OnRequest bool
+
+	// at is where the value is in an Event, known where the flag saying
+	// that it is known is (noFlag when a zero value means unknown). Offsets
+	// rather than functions keep the encoders' loops over Fields as fast as
+	// code written field by field; a test checks each against Type.
+	at, known uintptr
+}
+
+// noFlag is Field.known for fields whose zero value means unknown.
+const noFlag = ^uintptr(0)
+
+// ev0 is only for unsafe.Offsetof.
+var ev0 Event
+
+func (f *Field) ptr(ev *Event) unsafe.Pointer { return unsafe.Add(unsafe.Pointer(ev), f.at) }
+
+// Kind returns the value of the Enum field ("kind").
+func (f *Field) Kind(ev *Event) Kind { return *(*Kind)(f.ptr(ev)) }
+
+// Text returns the value of a String or Number field.
+func (f *Field) Text(ev *Event) string { return *(*string)(f.ptr(ev)) }
+
+// Int returns the value of an Integer field.
+func (f *Field) Int(ev *Event) int64 { return *(*int64)(f.ptr(ev)) }
+
+// Bool returns the value of a Boolean field.
+func (f *Field) Bool(ev *Event) bool { return *(*bool)(f.ptr(ev)) }
+
+// List returns the value of a Strings field.
+func (f *Field) List(ev *Event) []string { return *(*[]string)(f.ptr(ev)) }
+
+// Known reports whether ev has a value for f: its flag (Returned,
+// HasRetval...) says so, or, for fields without one, its value is not zero.
+func (f *Field) Known(ev *Event) bool {
+	if f.known != noFlag {
+		return *(*bool)(unsafe.Add(unsafe.Pointer(ev), f.known))
+	}
+	return f.nonZero(ev)
+}
+
+// nonZero reports whether f's value in ev is not the zero value.
+func (f *Field) nonZero(ev *Event) bool {
+	switch f.Type {
+	case Enum:
+		return f.Kind(ev) != 0
+	case String, Number:
+		return f.Text(ev) != ""
+	case Integer:
+		return f.Int(ev) != 0
+	case Boolean:
+		return f.Bool(ev)
+	}
+	return len(f.List(ev)) > 0
+}
+
+// Written reports whether ev carries f: it has the field, and requires it
+// or knows its value. A Nullable field written while not Known is null.
+func (f *Field) Written(ev *Event) bool {
+	return f.Kinds.Has(ev.Kind) && (f.Always.Has(ev.Kind) || f.Known(ev))
+}
+
+// markKnown sets the flag that says ev knows f's value, if f has one.
+func (f *Field) markKnown(ev *Event) {
+	if f.known != noFlag {
+		*(*bool)(unsafe.Add(unsafe.Pointer(ev), f.known)) = true
+	}
+}
+
+// clear forgets the value of f in ev.
+func (f *Field) clear(ev *Event) {
+	switch f.Type {
+	case Enum:
+		*(*Kind)(f.ptr(ev)) = 0
+	case String, Number:
+		*(*string)(f.ptr(ev)) = ""
+	case Integer:
+		*(*int64)(f.ptr(ev)) = 0
+	case Boolean:
+		*(*bool)(f.ptr(ev)) = false
+	case Strings:
+		*(*[]string)(f.ptr(ev)) = nil
+	}
+	if f.known != noFlag {
+		*(*bool)(unsafe.Add(unsafe.Pointer(ev), f.known)) = false
+	}
+}
+
+var (
+	syscallOnly = kindsOf(KindSyscall)
+	signalOnly  = kindsOf(KindSignal)
+	exitOnly    = kindsOf(KindExit)
+)
+
+// Fields are the fields of the event schema, in the order of the schema,
+// the CSV columns and the README. It must not be modified.
+var Fields = []Field{
+	{Name: "kind", Type: Enum, Kinds: AllKinds, Always: AllKinds, at: unsafe.Offsetof(ev0.Kind), known: noFlag},
+	{Name: "time", Type: String, Kinds: AllKinds, at: unsafe.Offsetof(ev0.Time), known: noFlag},
+	{Name: "rel", Type: Number, Kinds: AllKinds, at: unsafe.Offsetof(ev0.Rel), known: noFlag},
+	{Name: "pid", Type: Integer, Kinds: AllKinds, Always: AllKinds, NonNegative: true, at: unsafe.Offsetof(ev0.Pid), known: noFlag},
+	{Name: "tgid", Type: Integer, Kinds: AllKinds, NonNegative: true, at: unsafe.Offsetof(ev0.Tgid), known: noFlag},
+	{Name: "comm", Type: String, Kinds: AllKinds, at: unsafe.Offsetof(ev0.Comm), known: noFlag},
+	{Name: "syscall", Type: String, Kinds: syscallOnly, Always: syscallOnly, Identifies: syscallOnly,
+		at: unsafe.Offsetof(ev0.Syscall), known: noFlag},
+	{Name: "args", Type: Strings, Kinds: syscallOnly, Always: syscallOnly, at: unsafe.Offsetof(ev0.Args), known: noFlag},
+	{Name: "ret", Type: String, Kinds: syscallOnly, Always: syscallOnly, Nullable: true,
+		at: unsafe.Offsetof(ev0.Ret), known: unsafe.Offsetof(ev0.Returned)},
+	{Name: "retval", Type: Integer, Kinds: syscallOnly, Always: syscallOnly, Nullable: true,
+		at: unsafe.Offsetof(ev0.Retval), known: unsafe.Offsetof(ev0.HasRetval)},
+	{Name: "errno", Type: String, Kinds: syscallOnly, Always: syscallOnly, at: unsafe.Offsetof(ev0.Errno), known: noFlag},
+	{Name: "errmsg", Type: String, Kinds: syscallOnly, at: unsafe.Offsetof(ev0.Errmsg), known: noFlag},
+	{Name: "note", Type: String, Kinds: syscallOnly, at: unsafe.Offsetof(ev0.Note), known: noFlag},
+	{Name: "duration_ns", Type: Integer, Kinds: syscallOnly, NonNegative: true,
+		at: unsafe.Offsetof(ev0.DurationNs), known: unsafe.Offsetof(ev0.HasDuration)},
+	{Name: "signal", Type: String, Kinds: signalOnly | exitOnly, Always: signalOnly, Identifies: signalOnly | exitOnly,
+		at: unsafe.Offsetof(ev0.Signal), known: noFlag},
+	{Name: "siginfo", Type: String, Kinds: signalOnly, at: unsafe.Offsetof(ev0.Siginfo), known: noFlag},
+	{Name: "exit_code", Type: Integer, Kinds: exitOnly, Identifies: exitOnly,
+		at: unsafe.Offsetof(ev0.ExitCode), known: unsafe.Offsetof(ev0.HasExitCode)},
+	{Name: "core_dumped", Type: Boolean, Kinds: exitOnly, Always: exitOnly, at: unsafe.Offsetof(ev0.CoreDumped), known: noFlag},
+	{Name: "raw", Type: String, Kinds: AllKinds, OnRequest: true, at: unsafe.Offsetof(ev0.Raw), known: noFlag},
 }
 
 // Counts reports whether the event counts as a completed call under strace
