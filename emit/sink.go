@@ -1,10 +1,16 @@
-// Package emit holds the sinks of the event stream: JSON Lines and CSV
-// writers, and Stream, which runs a sink on its own goroutine so that
-// parsing and encoding use two cores, and flushes output promptly when the
-// input pauses.
+// Package emit is the pipeline from readers of events to where they end:
+// the sinks (JSON Lines and CSV writers, Output: a sink and the file it
+// writes), Stream, which runs a sink on its own goroutine so that parsing
+// and encoding use two cores and output is flushed promptly when the input
+// pauses, and Pump, the one loop that reads inputs into a Stream. Commands
+// only choose the reader and the sink.
 package emit
 
 import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -17,6 +23,63 @@ type Sink interface {
 	Write(ev *parse.Event) error
 	Flush() error
 	Close() error
+}
+
+// Output is a sink and the file it writes to, closed once, after the sink
+// has written everything: the end of a command's pipeline.
+type Output struct {
+	Sink
+	file *os.File // nil for stdout
+}
+
+// CreateOutput creates the file path, or takes stdout for "" and "-", and
+// the sink newSink makes to write there.
+func CreateOutput(path string, newSink func(io.Writer) Sink) (*Output, error) {
+	if path == "" || path == "-" {
+		return &Output{Sink: newSink(os.Stdout)}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Output{Sink: newSink(f), file: f}, nil
+}
+
+// Close closes the sink, then the file; the first error is returned.
+func (o *Output) Close() error {
+	err := o.Sink.Close()
+	if o.file != nil {
+		if cerr := o.file.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("closing %s: %w", o.file.Name(), cerr)
+		}
+	}
+	return err
+}
+
+// CreateEvents creates the output of events at path (stdout for "" and
+// "-"): CSV, with the raw column if asked, or else JSON Lines.
+func CreateEvents(path string, csv, raw bool) (*Output, error) {
+	out, err := CreateOutput(path, func(w io.Writer) Sink {
+		if csv {
+			return NewCSV(w, raw)
+		}
+		return NewJSON(w)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot write events: %w", err)
+	}
+	return out, nil
+}
+
+// TuneGCForStreaming is for the commands that turn input into events as
+// fast as it comes (parse, run, attach): they allocate input blocks at the
+// rate they read while the live heap stays small, so collecting less often
+// saves a quarter of the GC work, and a soft limit keeps the peak well
+// under 100 MB. stats and diff, whose memory is bounded by groups, keep
+// the default.
+func TuneGCForStreaming() {
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(64 << 20)
 }
 
 // LiveFlush is how long output may wait in a buffer once the input pauses:
@@ -69,7 +132,7 @@ func (s *Stream) Send(batch []parse.Event) ([]parse.Event, error) {
 	}
 	if s.spare > 0 {
 		s.spare--
-		return make([]parse.Event, 0, 1024), s.Err()
+		return make([]parse.Event, 0, BatchSize), s.Err()
 	}
 	return <-s.free, s.Err()
 }
@@ -78,8 +141,8 @@ func (s *Stream) Send(batch []parse.Event) ([]parse.Event, error) {
 // both goroutines busy, few enough to bound memory.
 const streamDepth = 4
 
-// Close waits until everything sent is written, closes the sink and returns
-// the first error met.
+// Close waits until everything sent is written, closes the sink (also
+// after it failed) and returns the first error met.
 func (s *Stream) Close() error {
 	close(s.batches)
 	<-s.done
@@ -112,10 +175,10 @@ func (s *Stream) run() {
 		case batch, ok := <-s.batches:
 			if !ok {
 				timer.Stop()
-				if !failed {
-					if err := s.sink.Close(); err != nil {
-						s.fail(err)
-					}
+				// Closed even after a failure, so that an Output closes
+				// its file; the first error stays the one reported.
+				if err := s.sink.Close(); err != nil {
+					s.fail(err)
 				}
 				return
 			}
