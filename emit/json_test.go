@@ -99,7 +99,7 @@ func checkDecodes(t *testing.T, line []byte, ev *parse.Event) map[string]any {
 	if seen != len(m) {
 		t.Fatalf("fields outside the table: %s", line)
 	}
-	back := parse.NewJSONLReader(bytes.NewReader(line), parse.Options{})
+	back := parse.NewJSONLReader(bytes.NewReader(line), parse.Options{}, nil)
 	evs, _ := back.ReadBatch(nil)
 	if len(evs) != 1 || !bytes.Equal(AppendJSON(nil, &evs[0]), line) {
 		t.Fatalf("read back as %+v (%v)", evs, back.LineCount().First)

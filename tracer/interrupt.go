@@ -20,7 +20,9 @@ func (i Interrupted) Error() string { return "interrupted by " + unix.SignalName
 
 // NotifyContext is signal.NotifyContext with a cause that keeps the signal:
 // the returned context is cancelled with Interrupted when one of sigs
-// arrives. stop releases the signals and the context.
+// arrives, after which sigs have their default effect again, so that a
+// second one ends the process at once. stop releases the signals and the
+// context. It is the one signal policy of stracectl's commands.
 func NotifyContext(parent context.Context, sigs ...os.Signal) (ctx context.Context, stop context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(parent)
 	ch := make(chan os.Signal, 1)
@@ -28,6 +30,7 @@ func NotifyContext(parent context.Context, sigs ...os.Signal) (ctx context.Conte
 	go func() {
 		select {
 		case s := <-ch:
+			signal.Reset(sigs...)
 			sig, _ := s.(syscall.Signal)
 			cancel(Interrupted{sig})
 		case <-ctx.Done():

@@ -1,7 +1,8 @@
-package emit
+package profile
 
 import (
-	"errors"
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
@@ -9,61 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/stracectl/stracectl/parse"
 )
-
-// ReadProfile reads a whole input into the profile diff compares: rows
-// grouped by syscall. The input may be strace text or JSON Lines events
-// (aggregated here) or the rows of `stats --json` (taken as they are).
-// Pids, addresses and timestamps play no part: only syscall names, counts,
-// errnos and durations do. An input with no events and no rows is an error,
-// so that an empty or unrelated file cannot pass a CI gate.
-func ReadProfile(rd parse.Reader) ([]parse.SummaryRow, error) {
-	p := NewProfile(parse.BySyscall)
-	var events int
-	batch := make([]parse.Event, 0, 1024)
-	for {
-		var err error
-		batch, err = rd.ReadBatch(batch[:0])
-		events += len(batch)
-		for i := range batch {
-			p.Add(&batch[i])
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if j, ok := rd.(*parse.JSONLReader); ok && len(j.SummaryRows()) > 0 {
-		return checkProfileRows(j.SummaryRows())
-	}
-	if events == 0 {
-		st := rd.LineCount()
-		if st.First != nil {
-			return nil, fmt.Errorf("no events or stats rows in %d lines (first: %s) — expected strace output, stracectl JSON Lines or stats --json output", st.Lines, st.First.Error())
-		}
-		return nil, errors.New("no events or stats rows: the input is empty")
-	}
-	return p.Rows(), nil
-}
-
-// checkProfileRows accepts stats rows grouped by syscall, each syscall once.
-func checkProfileRows(rows []parse.SummaryRow) ([]parse.SummaryRow, error) {
-	if by := rows[0].By; by != parse.BySyscall {
-		return nil, fmt.Errorf("stats rows are grouped by %s; diff compares rows grouped by syscall (stats --by syscall, the default)", by)
-	}
-	seen := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		if seen[r.Name] {
-			return nil, fmt.Errorf("syscall %s has two stats rows", r.Name)
-		}
-		seen[r.Name] = true
-	}
-	return rows, nil
-}
 
 // DiffOptions are the gates of stracectl diff. A count (calls, errors, or
 // failures with one errno) regresses when it changes by more than
@@ -139,16 +86,16 @@ func (r *DiffReport) Regressions() []string {
 
 // HasDurations reports whether any row has durations: --latency needs
 // them on both sides.
-func HasDurations(rows []parse.SummaryRow) bool {
-	return slices.ContainsFunc(rows, func(r parse.SummaryRow) bool { return r.HasDurations })
+func HasDurations(rows []Row) bool {
+	return slices.ContainsFunc(rows, func(r Row) bool { return r.Latency != nil })
 }
 
-// Diff compares two profiles grouped by syscall (see ReadProfile).
-func Diff(oldRows, newRows []parse.SummaryRow, opts DiffOptions) *DiffReport {
-	index := func(rows []parse.SummaryRow) map[string]*parse.SummaryRow {
-		m := make(map[string]*parse.SummaryRow, len(rows))
+// Diff compares two profiles grouped by syscall (see Reader.DiffRows).
+func Diff(oldRows, newRows []Row, opts DiffOptions) *DiffReport {
+	index := func(rows []Row) map[string]*Row {
+		m := make(map[string]*Row, len(rows))
 		for i := range rows {
-			m[rows[i].Name] = &rows[i]
+			m[rows[i].Name()] = &rows[i]
 		}
 		return m
 	}
@@ -174,7 +121,7 @@ func (o *DiffOptions) selects(name string) bool {
 }
 
 // compare adds the changes of one syscall; either row may be nil.
-func (r *DiffReport) compare(name string, o, n *parse.SummaryRow) {
+func (r *DiffReport) compare(name string, o, n *Row) {
 	switch {
 	case o == nil:
 		r.add(Change{Syscall: name, Metric: MetricCalls, New: n.Calls, HasNew: true, Regression: true, Why: "new syscall"})
@@ -197,7 +144,7 @@ func (r *DiffReport) compare(name string, o, n *parse.SummaryRow) {
 		}
 		r.count(c)
 	}
-	if r.opts.GateLatency && o.HasDurations && n.HasDurations {
+	if r.opts.GateLatency && o.Latency != nil && n.Latency != nil {
 		r.latency(Change{Syscall: name, Metric: MetricP95, Old: o.P95Ns, New: n.P95Ns, HasOld: true, HasNew: true})
 	}
 }
@@ -265,7 +212,7 @@ func pctText(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%
 // then one line with the verdict, naming each offending syscall.
 func (r *DiffReport) WriteText(w io.Writer) error {
 	t := table{}
-	t.header("-syscall", "-metric", "old", "new", "change", "-verdict")
+	t.header(left("syscall"), left("metric"), right("old"), right("new"), right("change"), left("verdict"))
 	for i := range r.Changes {
 		c := &r.Changes[i]
 		verdict := "ok: " + c.Why
@@ -345,42 +292,36 @@ func plural(n int, noun string) string {
 // added for metric errno; "old"/"new" are null when absent and "pct" is
 // null when the old value is absent or 0.
 func (r *DiffReport) WriteJSON(w io.Writer) error {
-	var b []byte
+	type changeJSON struct {
+		Syscall    string   `json:"syscall"`
+		Metric     string   `json:"metric"`
+		Errno      string   `json:"errno,omitempty"`
+		Old        *int64   `json:"old"`
+		New        *int64   `json:"new"`
+		Delta      int64    `json:"delta"`
+		Pct        *float64 `json:"pct"`
+		Regression bool     `json:"regression"`
+		Why        string   `json:"why"`
+	}
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
 	for i := range r.Changes {
 		c := &r.Changes[i]
-		b = append(b, `{"syscall":`...)
-		b = appendString(b, c.Syscall)
-		b = append(b, `,"metric":`...)
-		b = appendString(b, c.Metric)
-		if c.Metric == MetricErrno {
-			b = append(b, `,"errno":`...)
-			b = appendString(b, c.Errno)
+		out := changeJSON{Syscall: c.Syscall, Metric: c.Metric, Errno: c.Errno, Delta: c.Delta(), Regression: c.Regression, Why: c.Why}
+		if c.HasOld {
+			out.Old = &c.Old
 		}
-		b = append(b, `,"old":`...)
-		b = appendOptionalInt(b, c.Old, c.HasOld)
-		b = append(b, `,"new":`...)
-		b = appendOptionalInt(b, c.New, c.HasNew)
-		b = append(b, `,"delta":`...)
-		b = strconv.AppendInt(b, c.Delta(), 10)
-		b = append(b, `,"pct":`...)
+		if c.HasNew {
+			out.New = &c.New
+		}
 		if pct, ok := c.Pct(); ok {
-			b = strconv.AppendFloat(b, math.Round(pct*10)/10, 'f', -1, 64)
-		} else {
-			b = append(b, "null"...)
+			rounded := math.Round(pct*10) / 10
+			out.Pct = &rounded
 		}
-		b = append(b, `,"regression":`...)
-		b = strconv.AppendBool(b, c.Regression)
-		b = append(b, `,"why":`...)
-		b = appendString(b, c.Why)
-		b = append(b, '}', '\n')
+		if err := enc.Encode(&out); err != nil {
+			return err
+		}
 	}
-	_, err := w.Write(b)
-	return err
-}
-
-func appendOptionalInt(b []byte, v int64, present bool) []byte {
-	if !present {
-		return append(b, "null"...)
-	}
-	return strconv.AppendInt(b, v, 10)
+	return bw.Flush()
 }

@@ -1,4 +1,4 @@
-package emit
+package profile
 
 import (
 	"bytes"
@@ -10,20 +10,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stracectl/stracectl/emit"
 	"github.com/stracectl/stracectl/parse"
 )
 
 // rowsOf builds a profile by syscall from "name calls errors [ERRNO:n...]"
 // specs; p95 (ns) is set when given as "p95=N".
-func rowsOf(specs ...string) []parse.SummaryRow {
-	var rows []parse.SummaryRow
+func rowsOf(specs ...string) []Row {
+	var rows []Row
 	for _, s := range specs {
 		f := strings.Fields(s)
-		r := parse.SummaryRow{By: parse.BySyscall, Name: f[0], Calls: atoi(f[1]), Errors: atoi(f[2]), Errnos: map[string]int64{}}
+		r := row(BySyscall, f[0], atoi(f[1]), atoi(f[2]), nil, map[string]int64{})
 		for _, x := range f[3:] {
 			k, v, _ := strings.Cut(x, ":")
 			if p95, ok := strings.CutPrefix(x, "p95="); ok {
-				r.HasDurations, r.P95Ns = true, atoi(p95)
+				r.Latency = &Latency{P95Ns: atoi(p95)}
 				continue
 			}
 			r.Errnos[k] = atoi(v)
@@ -49,7 +50,7 @@ func TestDiff(t *testing.T) {
 	base := rowsOf("openat 100 10 ENOENT:10", "read 50 0", "futex 3 0", "close 90 0")
 	tests := []struct {
 		name        string
-		old, new    []parse.SummaryRow
+		old, new    []Row
 		opts        func(*DiffOptions)
 		regressions []string
 		changes     []string // syscall metric old new regression why
@@ -205,6 +206,29 @@ func TestDiffReportNoChange(t *testing.T) {
 	}
 }
 
+// readRows reads the profile diff compares from in.
+func readRows(in []byte) ([]Row, error) {
+	rd := NewReader(bytes.NewReader(in), parse.Options{})
+	events := New(BySyscall)
+	feedAll(rd, events)
+	return rd.DiffRows(events)
+}
+
+// feedAll adds every event of rd to p, as the pipeline does.
+func feedAll(rd parse.Reader, p *Profile) {
+	var batch []parse.Event
+	for {
+		var err error
+		batch, err = rd.ReadBatch(batch[:0])
+		for i := range batch {
+			p.Add(&batch[i])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
 // TestReadProfile reads the same capture as strace text, as JSON Lines
 // events and as stats --json rows: the three profiles must be equal.
 func TestReadProfile(t *testing.T) {
@@ -212,24 +236,25 @@ func TestReadProfile(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	fromText, err := ReadProfile(parse.NewReader(bytes.NewReader(text), parse.Options{}))
+	fromText, err := readRows(text)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var events, rows []byte
+	var events []byte
 	p := parse.NewParser(bytes.NewReader(text), parse.Options{})
 	for {
 		ev, err := p.Next()
 		if err != nil {
 			break
 		}
-		events = AppendJSON(events, ev)
+		events = emit.AppendJSON(events, ev)
 	}
-	for i := range fromText {
-		rows = AppendSummaryJSON(rows, &fromText[i])
+	var rows bytes.Buffer
+	if err := WriteJSON(&rows, fromText); err != nil {
+		t.Fatal(err)
 	}
-	for name, in := range map[string][]byte{"events": events, "stats rows": rows} {
-		got, err := ReadProfile(parse.NewReader(bytes.NewReader(in), parse.Options{}))
+	for name, in := range map[string][]byte{"events": events, "stats rows": rows.Bytes()} {
+		got, err := readRows(in)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -252,7 +277,7 @@ func TestReadProfileRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadProfile(parse.NewReader(strings.NewReader(tt.in), parse.Options{}))
+			_, err := readRows([]byte(tt.in))
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("got %v, want %q", err, tt.err)
 			}
@@ -263,7 +288,7 @@ func TestReadProfileRejects(t *testing.T) {
 // TestReadProfileOnlyUncounted accepts a trace whose calls never completed:
 // an empty profile, not an unreadable input.
 func TestReadProfileOnlyUncounted(t *testing.T) {
-	rows, err := ReadProfile(parse.NewReader(strings.NewReader("exit_group(0) = ?\n+++ exited with 0 +++\n"), parse.Options{}))
+	rows, err := readRows([]byte("exit_group(0) = ?\n+++ exited with 0 +++\n"))
 	if err != nil || len(rows) != 0 {
 		t.Errorf("got %v, %v", rows, err)
 	}
@@ -286,11 +311,11 @@ func TestDiffIgnoresIncidentals(t *testing.T) {
 	if bytes.Equal(other, text) {
 		t.Fatal("the rewrite changed nothing")
 	}
-	oldRows, err := ReadProfile(parse.NewReader(bytes.NewReader(text), parse.Options{}))
+	oldRows, err := readRows(text)
 	if err != nil {
 		t.Fatal(err)
 	}
-	newRows, err := ReadProfile(parse.NewReader(bytes.NewReader(other), parse.Options{}))
+	newRows, err := readRows(other)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package emit
+package profile
 
 import (
 	"math/bits"

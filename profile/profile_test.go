@@ -1,4 +1,4 @@
-package emit
+package profile
 
 import (
 	"bytes"
@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/stracectl/stracectl/emit"
 	"github.com/stracectl/stracectl/parse"
 )
 
@@ -67,13 +69,13 @@ func feed(t testing.TB, p *Profile, rd parse.Reader) {
 }
 
 // checkOracle compares a profile by syscall with strace -c's counts.
-func checkOracle(t *testing.T, rows []parse.SummaryRow, o oracle) {
+func checkOracle(t *testing.T, rows []Row, o oracle) {
 	t.Helper()
 	calls, errs, errnos := map[string]int64{}, map[string]int64{}, map[string]int64{}
 	for _, r := range rows {
-		calls[r.Name] = r.Calls
+		calls[r.Name()] = r.Calls
 		if r.Errors > 0 {
-			errs[r.Name] = r.Errors
+			errs[r.Name()] = r.Errors
 		}
 		for e, n := range r.Errnos {
 			errnos[e] += n
@@ -102,8 +104,8 @@ func TestProfileMatchesOracle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fromText := NewProfile(parse.BySyscall)
-			rd := parse.NewReader(bytes.NewReader(text), parse.Options{})
+			fromText := New(BySyscall)
+			rd := parse.NewReader(bytes.NewReader(text), parse.Options{}, nil)
 			if _, ok := rd.(*parse.Parser); !ok {
 				t.Fatalf("NewReader chose %T for strace text", rd)
 			}
@@ -117,10 +119,10 @@ func TestProfileMatchesOracle(t *testing.T) {
 				if err != nil {
 					break
 				}
-				jsonl = AppendJSON(jsonl, ev)
+				jsonl = emit.AppendJSON(jsonl, ev)
 			}
-			fromJSON := NewProfile(parse.BySyscall)
-			feed(t, fromJSON, parse.NewReader(bytes.NewReader(jsonl), parse.Options{}))
+			fromJSON := New(BySyscall)
+			feed(t, fromJSON, parse.NewReader(bytes.NewReader(jsonl), parse.Options{}, nil))
 			if !reflect.DeepEqual(fromJSON.Rows(), fromText.Rows()) {
 				t.Errorf("profile from JSON Lines differs from the profile from text")
 			}
@@ -159,42 +161,55 @@ func sample() []parse.Event {
 	return evs
 }
 
-func profileOf(by parse.GroupBy, evs []parse.Event) *Profile {
-	p := NewProfile(by)
+func profileOf(by GroupBy, evs []parse.Event) *Profile {
+	p := New(by)
 	for i := range evs {
 		p.Add(&evs[i])
 	}
 	return p
 }
 
+// row builds a row grouped by by; detail is its errnos, or its syscalls
+// grouped by errno.
+func row(by GroupBy, name string, calls, errors int64, lat *Latency, detail map[string]int64) Row {
+	r := newRow(by, name)
+	r.Calls, r.Errors, r.Latency = calls, errors, lat
+	if by == ByErrno {
+		r.Syscalls = detail
+	} else {
+		r.Errnos = detail
+	}
+	return r
+}
+
 func TestProfileGroups(t *testing.T) {
 	tests := []struct {
-		by   parse.GroupBy
-		want []parse.SummaryRow
+		by   GroupBy
+		want []Row
 	}{
-		{parse.BySyscall, []parse.SummaryRow{
-			{By: parse.BySyscall, Name: "openat", Calls: 3, Errors: 2, HasDurations: true, TotalNs: 6000, AvgNs: 2000, MinNs: 1000,
-				P50Ns: 2000, P95Ns: 3000, P99Ns: 3000, MaxNs: 3000, Errnos: map[string]int64{"ENOENT": 2}},
-			{By: parse.BySyscall, Name: "read", Calls: 2, Errors: 1, HasDurations: true, TotalNs: 200_000, AvgNs: 100_000, MinNs: 50_000,
-				P50Ns: 50_000, P95Ns: 150_000, P99Ns: 150_000, MaxNs: 150_000, Errnos: map[string]int64{"ERESTARTSYS": 1}},
+		{BySyscall, []Row{
+			row(BySyscall, "openat", 3, 2, &Latency{TotalNs: 6000, AvgNs: 2000, MinNs: 1000,
+				P50Ns: 2000, P95Ns: 3000, P99Ns: 3000, MaxNs: 3000}, map[string]int64{"ENOENT": 2}),
+			row(BySyscall, "read", 2, 1, &Latency{TotalNs: 200_000, AvgNs: 100_000, MinNs: 50_000,
+				P50Ns: 50_000, P95Ns: 150_000, P99Ns: 150_000, MaxNs: 150_000}, map[string]int64{"ERESTARTSYS": 1}),
 		}},
-		{parse.ByPid, []parse.SummaryRow{
-			{By: parse.ByPid, Name: "10", Calls: 3, Errors: 2, HasDurations: true, TotalNs: 154_000, AvgNs: 51_333, MinNs: 1000,
-				P50Ns: 3000, P95Ns: 150_000, P99Ns: 150_000, MaxNs: 150_000, Errnos: map[string]int64{"ENOENT": 1, "ERESTARTSYS": 1}},
-			{By: parse.ByPid, Name: "11", Calls: 2, Errors: 1, HasDurations: true, TotalNs: 52_000, AvgNs: 26_000, MinNs: 2000,
-				P50Ns: 2000, P95Ns: 50_000, P99Ns: 50_000, MaxNs: 50_000, Errnos: map[string]int64{"ENOENT": 1}},
+		{ByPid, []Row{
+			row(ByPid, "10", 3, 2, &Latency{TotalNs: 154_000, AvgNs: 51_333, MinNs: 1000,
+				P50Ns: 3000, P95Ns: 150_000, P99Ns: 150_000, MaxNs: 150_000}, map[string]int64{"ENOENT": 1, "ERESTARTSYS": 1}),
+			row(ByPid, "11", 2, 1, &Latency{TotalNs: 52_000, AvgNs: 26_000, MinNs: 2000,
+				P50Ns: 2000, P95Ns: 50_000, P99Ns: 50_000, MaxNs: 50_000}, map[string]int64{"ENOENT": 1}),
 		}},
-		{parse.ByComm, []parse.SummaryRow{
-			{By: parse.ByComm, Name: "", Calls: 2, Errors: 1, HasDurations: true, TotalNs: 52_000, AvgNs: 26_000, MinNs: 2000,
-				P50Ns: 2000, P95Ns: 50_000, P99Ns: 50_000, MaxNs: 50_000, Errnos: map[string]int64{"ENOENT": 1}},
-			{By: parse.ByComm, Name: "cat", Calls: 3, Errors: 2, HasDurations: true, TotalNs: 154_000, AvgNs: 51_333, MinNs: 1000,
-				P50Ns: 3000, P95Ns: 150_000, P99Ns: 150_000, MaxNs: 150_000, Errnos: map[string]int64{"ENOENT": 1, "ERESTARTSYS": 1}},
+		{ByComm, []Row{
+			row(ByComm, "", 2, 1, &Latency{TotalNs: 52_000, AvgNs: 26_000, MinNs: 2000,
+				P50Ns: 2000, P95Ns: 50_000, P99Ns: 50_000, MaxNs: 50_000}, map[string]int64{"ENOENT": 1}),
+			row(ByComm, "cat", 3, 2, &Latency{TotalNs: 154_000, AvgNs: 51_333, MinNs: 1000,
+				P50Ns: 3000, P95Ns: 150_000, P99Ns: 150_000, MaxNs: 150_000}, map[string]int64{"ENOENT": 1, "ERESTARTSYS": 1}),
 		}},
-		{parse.ByErrno, []parse.SummaryRow{
-			{By: parse.ByErrno, Name: "ENOENT", Calls: 2, Errors: 2, HasDurations: true, TotalNs: 3000, AvgNs: 1500, MinNs: 1000,
-				P50Ns: 1000, P95Ns: 2000, P99Ns: 2000, MaxNs: 2000, Syscalls: map[string]int64{"openat": 2}},
-			{By: parse.ByErrno, Name: "ERESTARTSYS", Calls: 1, Errors: 1, HasDurations: true, TotalNs: 150_000, AvgNs: 150_000, MinNs: 150_000,
-				P50Ns: 150_000, P95Ns: 150_000, P99Ns: 150_000, MaxNs: 150_000, Syscalls: map[string]int64{"read": 1}},
+		{ByErrno, []Row{
+			row(ByErrno, "ENOENT", 2, 2, &Latency{TotalNs: 3000, AvgNs: 1500, MinNs: 1000,
+				P50Ns: 1000, P95Ns: 2000, P99Ns: 2000, MaxNs: 2000}, map[string]int64{"openat": 2}),
+			row(ByErrno, "ERESTARTSYS", 1, 1, &Latency{TotalNs: 150_000, AvgNs: 150_000, MinNs: 150_000,
+				P50Ns: 150_000, P95Ns: 150_000, P99Ns: 150_000, MaxNs: 150_000}, map[string]int64{"read": 1}),
 		}},
 	}
 	for _, tt := range tests {
@@ -208,11 +223,11 @@ func TestProfileGroups(t *testing.T) {
 }
 
 func TestSortRows(t *testing.T) {
-	rows := []parse.SummaryRow{
-		{By: parse.ByPid, Name: "100", Calls: 5, Errors: 0, TotalNs: 10, P95Ns: 9},
-		{By: parse.ByPid, Name: "9", Calls: 5, Errors: 2, TotalNs: 30, P95Ns: 1},
-		{By: parse.ByPid, Name: "20", Calls: 7, Errors: 1, TotalNs: 20, P95Ns: 5},
-		{By: parse.ByPid, Name: "3", Calls: 1, Errors: 0, TotalNs: 20, P95Ns: 5},
+	rows := []Row{
+		row(ByPid, "100", 5, 0, &Latency{TotalNs: 10, P95Ns: 9}, nil),
+		row(ByPid, "9", 5, 2, &Latency{TotalNs: 30, P95Ns: 1}, nil),
+		row(ByPid, "20", 7, 1, &Latency{TotalNs: 20, P95Ns: 5}, nil),
+		row(ByPid, "3", 1, 0, &Latency{TotalNs: 20, P95Ns: 5}, nil),
 	}
 	tests := []struct {
 		key  SortKey
@@ -230,7 +245,7 @@ func TestSortRows(t *testing.T) {
 			SortRows(rs, tt.key)
 			var got []string
 			for _, r := range rs {
-				got = append(got, r.Name)
+				got = append(got, r.Name())
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
@@ -241,7 +256,7 @@ func TestSortRows(t *testing.T) {
 
 func TestSummaryTable(t *testing.T) {
 	var b bytes.Buffer
-	s := NewSummary(&b, parse.BySyscall, SortTotal, SummaryTable)
+	s := NewSummary(&b, BySyscall, SortTotal, Table)
 	for _, ev := range sample() {
 		s.Write(&ev)
 	}
@@ -266,7 +281,7 @@ func TestSummaryTableWithoutDurations(t *testing.T) {
 		evs[i].HasDuration = false
 	}
 	var b bytes.Buffer
-	s := NewSummary(&b, parse.ByErrno, SortCalls, SummaryTable)
+	s := NewSummary(&b, ByErrno, SortCalls, Table)
 	for _, ev := range evs {
 		s.Write(&ev)
 	}
@@ -286,33 +301,29 @@ func TestSummaryTableWithoutDurations(t *testing.T) {
 }
 
 // TestSummaryJSONRoundTrip writes rows as stats --json does and reads them
-// back with the parse package's reader, as diff does.
+// back with the Reader, as diff does.
 func TestSummaryJSONRoundTrip(t *testing.T) {
-	for _, by := range []parse.GroupBy{parse.BySyscall, parse.ByPid, parse.ByComm, parse.ByErrno} {
+	for _, by := range []GroupBy{BySyscall, ByPid, ByComm, ByErrno} {
 		t.Run(string(by), func(t *testing.T) {
 			evs := sample()
-			if by == parse.ByComm {
+			if by == ByComm {
 				for i := range evs {
 					evs[i].HasDuration = false
 				}
 			}
 			rows := profileOf(by, evs).Rows()
 			var b bytes.Buffer
-			if err := WriteSummaryJSON(&b, rows); err != nil {
+			if err := WriteJSON(&b, rows); err != nil {
 				t.Fatal(err)
 			}
-			rd := parse.NewReader(&b, parse.Options{})
-			j, ok := rd.(*parse.JSONLReader)
-			if !ok {
-				t.Fatalf("NewReader chose %T", rd)
-			}
-			if _, err := j.ReadBatch(nil); err != io.EOF {
+			rd := NewReader(&b, parse.Options{})
+			if _, err := rd.ReadBatch(nil); err != io.EOF {
 				t.Fatalf("ReadBatch: %v", err)
 			}
-			if st := j.LineCount(); st.Problems != 0 {
+			if st := rd.LineCount(); st.Problems != 0 {
 				t.Fatalf("problem: %v", st.First)
 			}
-			if got := j.SummaryRows(); !reflect.DeepEqual(got, rows) {
+			if got := rd.Rows(); !rd.IsProfile() || !reflect.DeepEqual(got, rows) {
 				t.Errorf("\n got %+v\nwant %+v", got, rows)
 			}
 		})
@@ -320,10 +331,13 @@ func TestSummaryJSONRoundTrip(t *testing.T) {
 }
 
 func TestSummaryJSONLine(t *testing.T) {
-	rows := profileOf(parse.BySyscall, sample()).Rows()
-	got := string(AppendSummaryJSON(nil, &rows[0]))
+	rows := profileOf(BySyscall, sample()).Rows()
+	var b bytes.Buffer
+	if err := WriteJSON(&b, rows[:1]); err != nil {
+		t.Fatal(err)
+	}
 	want := `{"syscall":"openat","calls":3,"errors":2,"total_ns":6000,"avg_ns":2000,"min_ns":1000,"p50_ns":2000,"p95_ns":3000,"p99_ns":3000,"max_ns":3000,"errnos":{"ENOENT":2}}` + "\n"
-	if got != want {
+	if got := b.String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
@@ -333,7 +347,7 @@ func TestSummaryCSV(t *testing.T) {
 	evs[3].HasDuration = false
 	evs[4].HasDuration = false
 	var b bytes.Buffer
-	s := NewSummary(&b, parse.BySyscall, SortName, SummaryCSV)
+	s := NewSummary(&b, BySyscall, SortName, CSV)
 	for _, ev := range evs {
 		s.Write(&ev)
 	}
@@ -425,17 +439,27 @@ func TestHistogramMerge(t *testing.T) {
 }
 
 // TestProfileMemoryBounded adds a million events in a few groups and checks
-// that the live heap does not grow with them.
+// that the live heap does not grow with them: keeping each duration would
+// take 8 MB more.
 func TestProfileMemoryBounded(t *testing.T) {
-	p := NewProfile(parse.BySyscall)
+	p := New(BySyscall)
 	names := []string{"read", "write", "openat", "close", "futex"}
 	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range 1_000_000 {
-		ev := syscallEvent(int64(i), strings.Clone(names[i%len(names)]), "", rng.Int64N(1e9))
-		if i%7 == 0 {
-			ev.Errno = "EAGAIN"
+	add := func(n int) {
+		for i := range n {
+			ev := syscallEvent(int64(i), strings.Clone(names[i%len(names)]), "", rng.Int64N(1e9))
+			if i%7 == 0 {
+				ev.Errno = "EAGAIN"
+			}
+			p.Add(&ev)
 		}
-		p.Add(&ev)
+	}
+	add(100_000) // every group and the buckets of most durations exist
+	before := liveHeap()
+	add(1_000_000)
+	grown := int64(liveHeap()) - int64(before)
+	if grown > 1<<20 {
+		t.Errorf("the live heap grew by %d KB over a million events", grown>>10)
 	}
 	var size int
 	for _, g := range p.groups {
@@ -448,6 +472,14 @@ func TestProfileMemoryBounded(t *testing.T) {
 	if size > 5*histChunks*histSub*8 || len(p.groups) != len(names) {
 		t.Errorf("%d groups hold %d bytes of buckets", len(p.groups), size)
 	}
+}
+
+// liveHeap returns the bytes of live heap objects, after a collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
 
 func BenchmarkProfileAdd(b *testing.B) {
@@ -464,7 +496,7 @@ func BenchmarkProfileAdd(b *testing.B) {
 		}
 		evs = append(evs, *ev)
 	}
-	prof := NewProfile(parse.BySyscall)
+	prof := New(BySyscall)
 	b.ReportAllocs()
 	for b.Loop() {
 		for i := range evs {

@@ -1,0 +1,105 @@
+package main
+
+// The run and attach commands: their flags, and the wiring of a tracing
+// backend (package tracer) to the output. Apart from main.go because they
+// alone need a tracer, which not every platform has.
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/stracectl/stracectl/emit"
+	"github.com/stracectl/stracectl/tracer"
+	_ "github.com/stracectl/stracectl/tracer/ebpf"   // the eBPF backend, where it builds
+	_ "github.com/stracectl/stracectl/tracer/strace" // the strace backend
+)
+
+// TraceFlags are the tracing flags of run and attach; they mean the same on
+// every backend.
+type TraceFlags struct {
+	Backend     string `enum:"auto,strace,ebpf" default:"auto" group:"tracing" help:"Tracing backend: auto (eBPF where it can load, else strace), strace or ebpf."`
+	StringLimit int    `short:"s" name:"string-limit" default:"32" placeholder:"N" group:"tracing" help:"Show at most N bytes of each string argument (strace -s)."`
+	FdPaths     int    `short:"y" name:"decode-fds" type:"counter" group:"tracing" help:"Show file descriptors with their paths, 3</etc/passwd> (strace -y; -yy on the strace backend adds socket details)."`
+	Syscalls    string `short:"e" name:"syscalls" placeholder:"SYSCALLS" group:"tracing" help:"Trace only these calls: comma-separated names or strace classes (%file, %net, %process...)."`
+	Failed      bool   `group:"tracing" help:"Keep only calls that failed (strace -Z)."`
+	BufferSize  int    `name:"buffer-size" default:"16777216" placeholder:"BYTES" group:"tracing" help:"eBPF ring buffer size in bytes."`
+	Strict      bool   `group:"tracing" help:"Exit with status 1 when any event was lost or any strace line was not understood."`
+}
+
+// RunCmd traces a command.
+type RunCmd struct {
+	OutputFlags
+	TraceFlags
+	Command []string `arg:"" passthrough:"" name:"CMD" help:"The command and its arguments (after --). When events go to stdout, its stdout is sent to stderr so that the stream stays pure; with -o FILE its output is left alone."`
+}
+
+// Run traces the command and returns its exit status as ours.
+func (c *RunCmd) Run(g *Globals) error {
+	argv := c.Command
+	if len(argv) > 0 && argv[0] == "--" {
+		argv = argv[1:] // kong keeps the -- that ends our flags
+	}
+	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
+		return b.Run(ctx, argv, s)
+	})
+}
+
+// AttachCmd traces running processes.
+type AttachCmd struct {
+	OutputFlags
+	TraceFlags
+	Pids []int `arg:"" name:"PID" help:"Processes to trace, with all their threads and future children."`
+}
+
+// Run attaches until the processes exit or Ctrl-C detaches.
+func (c *AttachCmd) Run(g *Globals) error {
+	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
+		return 0, b.Attach(ctx, c.Pids, s)
+	})
+}
+
+// trace wires a backend to the output. The backend passes an interrupt on
+// to what it traces and delivers what it saw; the status the tracing
+// returns becomes ours.
+func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context, tracer.Backend, *emit.Stream) (int, error)) error {
+	emit.TuneGCForStreaming()
+	b, err := tracer.New(tf.Backend, tf.options(g, out))
+	if err != nil {
+		return err
+	}
+	sink, err := out.open()
+	if err != nil {
+		return err
+	}
+	ctx, stop := interrupts()
+	defer stop()
+	stream := emit.NewStream(sink)
+	status, err := do(ctx, b, stream)
+	if cerr := stream.Close(); err == nil && !errors.Is(cerr, syscall.EPIPE) {
+		err = cerr
+	}
+	if err == nil && status != 0 {
+		err = exitError{status}
+	}
+	return err
+}
+
+// options turns the flags into tracer.Options. When events go to stdout,
+// the traced program's stdout is sent to our stderr so that the event
+// stream stays pure; with -o FILE the program's output is left alone.
+func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
+	o := tracer.Options{StringLimit: t.StringLimit, FdPaths: t.FdPaths, FailedOnly: t.Failed, BufferSize: t.BufferSize, Raw: out.Raw,
+		Strict: t.Strict, Debug: g.Debug, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	for name := range strings.SplitSeq(t.Syscalls, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			o.Syscalls = append(o.Syscalls, name)
+		}
+	}
+	if out.Output == "" || out.Output == "-" {
+		o.Stdout = os.Stderr
+	}
+	return o
+}
