@@ -218,13 +218,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "stracectl: %v (see: stracectl --help)\n", err)
 		os.Exit(2)
 	}
-	os.Exit(exitStatus(ctx.Run(&cli.Globals)))
+	os.Exit(statusOf(ctx.Run(&cli.Globals)))
 }
 
-// exitStatus prints err (when it has a message) and returns the status to
+// statusOf prints err (when it has a message) and returns the status to
 // exit with: 0 for success and for a closed output pipe, 2 for usage
 // errors, the carried status for exitError, 1 otherwise.
-func exitStatus(err error) int {
+func statusOf(err error) int {
 	var ee exitError
 	switch {
 	case err == nil, errors.Is(err, syscall.EPIPE):

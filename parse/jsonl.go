@@ -85,7 +85,7 @@ type JSONLReader struct {
 
 	dec   eventDecoder
 	other OtherLines
-	sort  lineSort
+	holds holding
 
 	queue eventQueue // for Next
 }
@@ -104,13 +104,14 @@ type OtherLines interface {
 	Keep()
 }
 
-// lineSort is what a JSON Lines input holds, known from its first valid line.
-type lineSort uint8
+// holding is what a JSON Lines input holds, known from its first valid
+// line: events, or the lines OtherLines reads.
+type holding uint8
 
 const (
-	sortUnknown lineSort = iota
-	sortEvents
-	sortOther
+	holdsUnknown holding = iota
+	holdsEvents
+	holdsOther
 )
 
 // NewJSONLReader returns a reader of JSON Lines from r; other, when not
@@ -183,7 +184,7 @@ func (j *JSONLReader) parseLine(dst []Event, line []byte) []Event {
 		j.problemBytes(reason, line)
 	case noKind:
 		j.otherLine(line)
-	case j.claim(sortEvents, line):
+	case j.holdsOnly(holdsEvents, line):
 		return dst
 	}
 	return dst[:len(dst)-1]
@@ -201,21 +202,22 @@ func (j *JSONLReader) otherLine(line []byte) {
 		j.problemBytes(`no "kind" field: neither an event nor a `+j.other.Noun(), line)
 	case reason != "":
 		j.problemBytes(reason, line)
-	case j.claim(sortOther, line):
+	case j.holdsOnly(holdsOther, line):
 		j.other.Keep()
 	}
 }
 
-// claim records that the input holds events or other lines; a line of the
+// holdsOnly records that the input holds events or other lines, from the
+// first valid line, and reports whether a line of sort h fits; one of the
 // other sort is a problem.
-func (j *JSONLReader) claim(s lineSort, line []byte) bool {
-	if j.sort == sortUnknown {
-		j.sort = s
+func (j *JSONLReader) holdsOnly(h holding, line []byte) bool {
+	if j.holds == holdsUnknown {
+		j.holds = h
 	}
-	if j.sort == s {
+	if j.holds == h {
 		return true
 	}
-	if s == sortOther {
+	if h == holdsOther {
 		j.problemBytes("a "+j.other.Noun()+" among events", line)
 	} else {
 		j.problemBytes("an event among "+j.other.Noun()+"s", line)
