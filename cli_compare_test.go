@@ -12,9 +12,6 @@ package main
 // scripts/compare-backends runs this test and prints its report.
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -96,21 +93,6 @@ func shellWords(words []string) string {
 	return strings.Join(quoted, " ")
 }
 
-// compareEvent is the part of an event line the comparison renders.
-type compareEvent struct {
-	Kind       string   `json:"kind"`
-	Syscall    string   `json:"syscall"`
-	Args       []string `json:"args"`
-	Ret        *string  `json:"ret"`
-	Errno      string   `json:"errno"`
-	Errmsg     string   `json:"errmsg"`
-	Note       string   `json:"note"`
-	Signal     string   `json:"signal"`
-	Siginfo    string   `json:"siginfo"`
-	ExitCode   *int64   `json:"exit_code"`
-	CoreDumped bool     `json:"core_dumped"`
-}
-
 // comparedEvent is one event as compared: the call's name (or "--- signal"
 // and "+++ exit" for the other kinds), used to group differences, and its
 // normalised strace text.
@@ -119,27 +101,12 @@ type comparedEvent struct {
 }
 
 // readCompareEvents decodes a JSON Lines file of events.
-func readCompareEvents(path string) ([]compareEvent, error) {
+func readCompareEvents(path string) ([]event, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return decodeCompareEvents(path, data)
-}
-
-// decodeCompareEvents decodes JSON Lines events read from source.
-func decodeCompareEvents(source string, data []byte) ([]compareEvent, error) {
-	var evs []compareEvent
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for n := 1; sc.Scan(); n++ {
-		var ev compareEvent
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %v: %.80q", source, n, err, sc.Bytes())
-		}
-		evs = append(evs, ev)
-	}
-	return evs, sc.Err()
+	return decodeEventLines(path, data)
 }
 
 // Patterns of the normaliser.
@@ -200,7 +167,7 @@ func isPid(s string) bool {
 // text. File descriptor numbers are kept: a deterministic program gets the
 // same ones on every run and under both backends, which start it with the
 // same open files.
-func normaliseTrace(evs []compareEvent) []comparedEvent {
+func normaliseTrace(evs []event) []comparedEvent {
 	var random []string
 	for _, ev := range evs {
 		if ev.Kind == "syscall" && ev.Syscall == "openat" && len(ev.Args) > 2 && strings.Contains(ev.Args[2], "O_EXCL") {
@@ -220,7 +187,7 @@ func normaliseTrace(evs []compareEvent) []comparedEvent {
 }
 
 // normaliseEvent renders one event for normaliseTrace.
-func normaliseEvent(ev compareEvent) comparedEvent {
+func normaliseEvent(ev event) comparedEvent {
 	var b strings.Builder
 	var group string
 	switch ev.Kind {
@@ -530,7 +497,7 @@ func TestCompareBackends(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: traces six programs three times each; run without -short")
 	}
-	straceOrSkip(t)
+	needStrace(t)
 	needEBPF(t)
 	var results []*programResult
 	for _, p := range comparePrograms {
@@ -708,7 +675,7 @@ func TestNormaliseTrace(t *testing.T) {
 			if res.code != 0 {
 				t.Fatalf("stracectl parse exited %d: %s", res.code, res.stderr)
 			}
-			evs, err := decodeCompareEvents("stracectl parse", res.stdout)
+			evs, err := decodeEventLines("stracectl parse", res.stdout)
 			if err != nil {
 				t.Fatal(err)
 			}

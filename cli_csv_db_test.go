@@ -32,7 +32,7 @@ var dbTraces = []string{"mixed-2to1-sh-f-T", "net-tcp-udp-f-yy", "tar-czf-f-y", 
 type loadCase struct {
 	name   string
 	csv    []byte
-	events []map[string]any
+	events []event
 }
 
 func loadCases(t *testing.T) []loadCase {
@@ -45,12 +45,12 @@ func loadCases(t *testing.T) []loadCase {
 		if c.code != 0 || j.code != 0 {
 			t.Fatalf("%s: parse exit %d / %d: %s", name, c.code, j.code, c.stderr)
 		}
-		cases = append(cases, loadCase{name, c.stdout, jsonLines(t, j.stdout)})
+		cases = append(cases, loadCase{name, c.stdout, decodeEvents(t, j.stdout)})
 	}
 	var multiline, quoted bool
 	for _, lc := range cases {
 		for _, ev := range lc.events {
-			raw, _ := ev["raw"].(string)
+			raw := orEmpty(ev.Raw)
 			multiline = multiline || strings.Contains(raw, "\n")
 			quoted = quoted || strings.Contains(raw, `", "`)
 		}
@@ -64,7 +64,7 @@ func loadCases(t *testing.T) []loadCase {
 // compareRows fails t unless the rows a database returns (as JSON objects,
 // in load order) hold the events parse wrote: the same text, and numbers
 // in integer columns. A database may read an empty field as null or "".
-func compareRows(t *testing.T, name string, rows []map[string]any, events []map[string]any) {
+func compareRows(t *testing.T, name string, rows []map[string]any, events []event) {
 	t.Helper()
 	if len(rows) != len(events) {
 		t.Fatalf("%s: %d rows, %d events", name, len(rows), len(events))
@@ -82,19 +82,20 @@ func compareRows(t *testing.T, name string, rows []map[string]any, events []map[
 		}
 		return fmt.Sprint(v)
 	}
+	number := func(v *int64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatInt(*v, 10)
+	}
 	for i, ev := range events {
 		row := rows[i]
-		var args []string
-		list, _ := ev["args"].([]any)
-		for _, a := range list {
-			args = append(args, a.(string))
-		}
 		want := map[string]string{
-			"kind": text(ev["kind"]), "time": text(ev["time"]), "pid": text(ev["pid"]), "comm": text(ev["comm"]),
-			"syscall": text(ev["syscall"]), "args": strings.Join(args, ", "), "ret": text(ev["ret"]),
-			"retval": text(ev["retval"]), "errno": text(ev["errno"]), "errmsg": text(ev["errmsg"]), "note": text(ev["note"]),
-			"duration_ns": text(ev["duration_ns"]), "signal": text(ev["signal"]), "siginfo": text(ev["siginfo"]),
-			"exit_code": text(ev["exit_code"]), "raw": text(ev["raw"]),
+			"kind": ev.Kind, "time": ev.Time, "pid": strconv.FormatInt(ev.Pid, 10), "comm": ev.Comm,
+			"syscall": ev.Syscall, "args": strings.Join(ev.Args, ", "), "ret": orEmpty(ev.Ret),
+			"retval": number(ev.Retval), "errno": ev.Errno, "errmsg": ev.Errmsg, "note": ev.Note,
+			"duration_ns": number(ev.DurationNs), "signal": ev.Signal, "siginfo": ev.Siginfo,
+			"exit_code": number(ev.ExitCode), "raw": orEmpty(ev.Raw),
 		}
 		for col, w := range want {
 			if g := text(row[col]); g != w {
@@ -109,12 +110,20 @@ func compareRows(t *testing.T, name string, rows []map[string]any, events []map[
 	}
 }
 
+// orEmpty is the text s points at, "" for none.
+func orEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // openatByErrno counts the events of openat per errno ("" for successes).
-func openatByErrno(events []map[string]any) map[string]int {
+func openatByErrno(events []event) map[string]int {
 	m := map[string]int{}
 	for _, ev := range events {
-		if ev["syscall"] == "openat" && ev["ret"] != nil {
-			m[ev["errno"].(string)]++
+		if ev.Syscall == "openat" && ev.Ret != nil {
+			m[ev.Errno]++
 		}
 	}
 	return m
@@ -244,6 +253,7 @@ func (pg *postgres) psql(t *testing.T, stdin []byte, sql string) []byte {
 }
 
 func TestCSVIntoPostgreSQL(t *testing.T) {
+	slow(t)
 	cases := loadCases(t)
 	pg := startPostgres(t)
 	for _, lc := range cases {
@@ -269,8 +279,8 @@ func TestCSVIntoPostgreSQL(t *testing.T) {
 			}
 			var sum int64
 			for _, ev := range lc.events {
-				if d, ok := ev["duration_ns"].(float64); ok {
-					sum += int64(d)
+				if ev.DurationNs != nil {
+					sum += *ev.DurationNs
 				}
 			}
 			if got := strings.TrimSpace(string(pg.psql(t, nil, "SELECT coalesce(sum(duration_ns), 0) FROM events"))); got != strconv.FormatInt(sum, 10) {

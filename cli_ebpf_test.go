@@ -7,9 +7,7 @@ package main
 // CAP_BPF and CAP_PERFMON) and a kernel with BTF, and skip elsewhere.
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -18,68 +16,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 )
-
-// needEBPF skips the test where the eBPF backend cannot load.
-func needEBPF(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the eBPF backend needs root: run the tests as root (sudo go test ./...)")
-	}
-	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-		t.Skip("the kernel has no BTF (/sys/kernel/btf/vmlinux): the eBPF backend cannot load here")
-	}
-}
-
-// jsonEvent is the part of an event line the tests look at.
-type jsonEvent struct {
-	Kind       string   `json:"kind"`
-	Time       string   `json:"time"`
-	Pid        int64    `json:"pid"`
-	Tgid       int64    `json:"tgid"`
-	Comm       string   `json:"comm"`
-	Syscall    string   `json:"syscall"`
-	Args       []string `json:"args"`
-	Ret        *string  `json:"ret"`
-	Retval     *int64   `json:"retval"`
-	Errno      string   `json:"errno"`
-	DurationNs *int64   `json:"duration_ns"`
-	ExitCode   *int64   `json:"exit_code"`
-	Signal     string   `json:"signal"`
-}
-
-// decodeEvents parses JSON Lines; every line must be one event.
-func decodeEvents(t *testing.T, out []byte) []jsonEvent {
-	t.Helper()
-	var evs []jsonEvent
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		var ev jsonEvent
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatalf("line %d is not a JSON event: %v\n%s", n, err, sc.Bytes())
-		}
-		evs = append(evs, ev)
-	}
-	return evs
-}
-
-// countCalls counts events by syscall name under strace -c's rule: a call
-// counts when it returned or failed (exit and exit_group never return).
-func countCalls(evs []jsonEvent) map[string]int {
-	n := map[string]int{}
-	for _, ev := range evs {
-		if ev.Kind == "syscall" && (ev.Ret != nil && *ev.Ret != "?" || ev.Errno != "") {
-			n[ev.Syscall]++
-		}
-	}
-	return n
-}
 
 func TestEBPFWorkloadCountsAcrossATree(t *testing.T) {
 	needEBPF(t)
@@ -214,7 +154,7 @@ func TestEBPFExecveFromANonLeaderThread(t *testing.T) {
 		t.Fatalf("exit status %d, want 5 from the re-executed workload; stderr:\n%s", res.code, res.stderr)
 	}
 	evs := decodeEvents(t, res.stdout)
-	var execs []jsonEvent
+	var execs []event
 	getppid := 0
 	for _, ev := range evs {
 		switch ev.Syscall {
@@ -270,8 +210,8 @@ func TestEBPFChildKilledMidCall(t *testing.T) {
 	if reads != 1 || !killed {
 		t.Errorf("%d read events from the killed child (want 1), killed by SIGKILL: %v", reads, killed)
 	}
-	if n := countCalls(evs)["getppid"]; n != 3 {
-		t.Errorf("%d getppid calls, want 3", n)
+	if calls, _ := countCalls(evs); calls["getppid"] != 3 {
+		t.Errorf("%d getppid calls, want 3", calls["getppid"])
 	}
 }
 
@@ -390,7 +330,7 @@ func TestEBPFFiltersInTheKernel(t *testing.T) {
 func straceSummary(t *testing.T, argv ...string) map[string]int {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "summary")
-	cmd := exec.Command("strace", append([]string{"-f", "-c", "-o", out, "--"}, argv...)...)
+	cmd := exec.Command(needStrace(t), append([]string{"-f", "-c", "-o", out, "--"}, argv...)...)
 	// The command's output goes to a pipe, as it does under stracectl
 	// (ls asks whether its output is a terminal).
 	var discard bytes.Buffer
@@ -402,27 +342,16 @@ func straceSummary(t *testing.T, argv ...string) map[string]int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counts := map[string]int{}
-	for _, line := range strings.Split(string(text), "\n") {
-		f := strings.Fields(line)
-		// % time, seconds, usecs/call, calls, [errors], syscall
-		if len(f) < 5 || f[len(f)-1] == "total" || f[len(f)-1] == "syscall" {
-			continue
-		}
-		calls, err := strconv.Atoi(f[3])
-		if err != nil {
-			continue
-		}
-		counts[f[len(f)-1]] = calls
+	calls, _, ok := straceTable(text)
+	if !ok {
+		t.Fatalf("no strace -c table in %s", text)
 	}
-	return counts
+	return calls
 }
 
 func TestEBPFParityWithStraceCounts(t *testing.T) {
 	needEBPF(t)
-	if _, err := exec.LookPath("strace"); err != nil {
-		t.Skip("strace not found in PATH — install it with: apt install strace")
-	}
+	needStrace(t)
 	dir := t.TempDir()
 	for _, name := range []string{"a", "b", "c"} {
 		os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644)
@@ -442,7 +371,7 @@ func TestEBPFParityWithStraceCounts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := countCalls(decodeEvents(t, out))
+			got, _ := countCalls(decodeEvents(t, out))
 			// Documented differences: exit and exit_group never return,
 			// so neither backend counts them; strace -c lists them with
 			// their calls all the same.
@@ -462,26 +391,6 @@ func TestEBPFParityWithStraceCounts(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer that a test may read while a command
-// writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// Bytes returns a copy of what was written so far.
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
-}
-
 // startBuffered starts the binary in the background; stdout and stderr
 // gather in the buffers.
 func startBuffered(t *testing.T, stdout, stderr *syncBuffer, args ...string) *exec.Cmd {
@@ -492,16 +401,6 @@ func startBuffered(t *testing.T, stdout, stderr *syncBuffer, args ...string) *ex
 		t.Fatal(err)
 	}
 	return cmd
-}
-
-// waitFor polls until cond holds or fails the test after 5 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
 }
 
 func TestEBPFCtrlCStopsTheCommandAndFlushes(t *testing.T) {
@@ -521,8 +420,8 @@ func TestEBPFCtrlCStopsTheCommandAndFlushes(t *testing.T) {
 		t.Fatalf("exit %v, want %d (the workload stopped by the SIGINT passed on); stderr:\n%s", err, 128+int(syscall.SIGINT), errb.Bytes())
 	}
 	evs := decodeEvents(t, out.Bytes())
-	if n := countCalls(evs)["getppid"]; n < seen {
-		t.Errorf("%d getppid events after Ctrl-C, fewer than the %d seen before", n, seen)
+	if calls, _ := countCalls(evs); calls["getppid"] < seen {
+		t.Errorf("%d getppid events after Ctrl-C, fewer than the %d seen before", calls["getppid"], seen)
 	}
 	if last := evs[len(evs)-1]; last.Kind != "exit" || last.Signal != "SIGINT" {
 		t.Errorf("last event %+v, want the workload's end by SIGINT", last)
@@ -633,28 +532,6 @@ func TestEBPFBackendSelection(t *testing.T) {
 	if stderr, _ := asNobody("--debug", "run", "--backend", "auto", "true"); !strings.Contains(stderr, "backend auto: ebpf unavailable") {
 		t.Errorf("--backend auto as nobody: stderr %q; want it to say why eBPF was passed over", stderr)
 	}
-}
-
-// openPTY returns the two ends of a new pseudo-terminal.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	unlock := 0
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
-		t.Fatalf("unlocking the pseudo-terminal: %v", e)
-	}
-	var n uint32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
-		t.Fatalf("naming the pseudo-terminal: %v", e)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, s
 }
 
 func TestEBPFInteractiveCommandOwnsTheTerminal(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -130,7 +129,7 @@ func TestStopWhileTheCommandOutrunsTheReader(t *testing.T) {
 				if err := target.Process.Signal(syscall.Signal(0)); err != nil {
 					t.Errorf("the target did not survive the detach: %v", err)
 				}
-				if tracer := procField(t, target.Process.Pid, "TracerPid"); tracer != "0" {
+				if tracer := procStatus(t, target.Process.Pid, "TracerPid"); tracer != "0" {
 					t.Errorf("the target is still traced by %s", tracer)
 				}
 			})
@@ -148,21 +147,6 @@ func firstEvent(t *testing.T, r io.Reader) {
 		t.Fatalf("no event before %v: %q", err, line)
 	}
 	go io.Copy(io.Discard, br)
-}
-
-// procField returns a field of /proc/PID/status.
-func procField(t *testing.T, pid int, name string) string {
-	t.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(status)) {
-		if v, ok := strings.CutPrefix(line, name+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
 
 // busyProcesses counts the live processes running the workload with

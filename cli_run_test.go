@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -22,62 +21,19 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // missingPath is the file testdata/workload.c fails to open.
 const missingPath = `"/nonexistent/stracectl-workload"`
 
-// traceEvent holds the fields of an event line these tests look at.
-type traceEvent struct {
-	Kind     string   `json:"kind"`
-	Time     string   `json:"time"`
-	Pid      int      `json:"pid"`
-	Syscall  string   `json:"syscall"`
-	Args     []string `json:"args"`
-	Errno    string   `json:"errno"`
-	Signal   string   `json:"signal"`
-	ExitCode *int     `json:"exit_code"`
-}
-
-// decodeTrace decodes JSON Lines output, failing the test on any line that
-// is not an event.
-func decodeTrace(t *testing.T, out []byte) []traceEvent {
-	t.Helper()
-	var events []traceEvent
-	for line := range bytes.Lines(out) {
-		ev, err := decodeEvent(bytes.TrimSuffix(line, []byte("\n")))
-		if err != nil {
-			t.Fatalf("line %d is not an event (%v): %q", len(events)+1, err, line)
-		}
-		events = append(events, ev)
-	}
-	return events
-}
-
-func decodeEvent(line []byte) (traceEvent, error) {
-	var ev traceEvent
-	if err := json.Unmarshal(line, &ev); err != nil {
-		return ev, err
-	}
-	if ev.Kind != "syscall" && ev.Kind != "signal" && ev.Kind != "exit" || ev.Pid <= 0 {
-		return ev, fmt.Errorf("kind %q, pid %d", ev.Kind, ev.Pid)
-	}
-	if _, err := time.Parse(time.RFC3339Nano, ev.Time); err != nil {
-		return ev, fmt.Errorf("time: %v", err)
-	}
-	return ev, nil
-}
-
 // traceCounts summarises a workload's trace.
 type traceCounts struct {
 	getppid, missingOpens int
-	getppidPids           map[int]bool
+	getppidPids           map[int64]bool
 }
 
-func countTrace(events []traceEvent) traceCounts {
-	c := traceCounts{getppidPids: map[int]bool{}}
+func countTrace(events []event) traceCounts {
+	c := traceCounts{getppidPids: map[int64]bool{}}
 	for _, ev := range events {
 		switch {
 		case ev.Kind != "syscall":
@@ -89,14 +45,6 @@ func countTrace(events []traceEvent) traceCounts {
 		}
 	}
 	return c
-}
-
-// straceOrSkip skips the test when strace is not installed.
-func straceOrSkip(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("strace"); err != nil {
-		t.Skip("strace not found in PATH — install it with: apt install strace")
-	}
 }
 
 func TestRunWorkloadCounts(t *testing.T) {
@@ -267,7 +215,7 @@ func TestRunUnknownSyscall(t *testing.T) {
 }
 
 func TestRunDebugShowsStraceCommand(t *testing.T) {
-	straceOrSkip(t)
+	needStrace(t)
 	res := runStracectl(t, nil, "--debug", "run", "--backend", "strace", "-s", "64", "--", "true")
 	if res.code != 0 {
 		t.Fatalf("exit status %d; stderr:\n%s", res.code, res.stderr)
@@ -323,25 +271,6 @@ func startStracectl(t *testing.T, args ...string) (*exec.Cmd, *bufio.Scanner, *b
 	return cmd, bufio.NewScanner(stdout), &stderr, exited
 }
 
-// readUntil reads event lines until one satisfies match and returns all
-// read so far; it fails the test when the output ends first.
-func readUntil(t *testing.T, sc *bufio.Scanner, match func(traceEvent) bool) []traceEvent {
-	t.Helper()
-	var events []traceEvent
-	for sc.Scan() {
-		ev, err := decodeEvent(sc.Bytes())
-		if err != nil {
-			t.Fatalf("stdout line is not an event (%v): %q", err, sc.Bytes())
-		}
-		events = append(events, ev)
-		if match(ev) {
-			return events
-		}
-	}
-	t.Fatalf("output ended before the awaited event; read %d events", len(events))
-	return nil
-}
-
 // waitExited waits for a started stracectl to exit and returns its status.
 func waitExited(t *testing.T, cmd *exec.Cmd, exited chan struct{}, within time.Duration) int {
 	t.Helper()
@@ -374,7 +303,7 @@ func TestRunStreamsEventsLive(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer func() { cmd.Process.Kill(); cmd.Wait() }()
-		readUntil(t, bufio.NewScanner(stdout), func(ev traceEvent) bool { return ev.Syscall == "getppid" })
+		readUntil(t, bufio.NewScanner(stdout), func(ev event) bool { return ev.Syscall == "getppid" })
 		// The event is here, and the program is still waiting for us.
 		hold.Close()
 		go io.Copy(io.Discard, stdout)
@@ -387,10 +316,10 @@ func TestRunStreamsEventsLive(t *testing.T) {
 func TestRunInterruptStopsAndFlushes(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		cmd, sc, stderr, exited := startStracectl(t, "run", "--backend", backend, "--", "sleep", "1000")
-		events := readUntil(t, sc, func(ev traceEvent) bool { return ev.Syscall == "execve" })
+		events := readUntil(t, sc, func(ev event) bool { return ev.Syscall == "execve" })
 		sleepPid := events[len(events)-1].Pid
 		cmd.Process.Signal(os.Interrupt)
-		var rest []traceEvent
+		var rest []event
 		for sc.Scan() {
 			ev, err := decodeEvent(sc.Bytes())
 			if err != nil {
@@ -415,11 +344,12 @@ func TestRunInterruptStopsAndFlushes(t *testing.T) {
 }
 
 func TestRunInterruptKillsStubbornCommand(t *testing.T) {
+	slow(t)
 	forEachBackend(t, func(t *testing.T, backend string) {
 		// sh and the sleep it starts ignore SIGINT: after the grace period
 		// both are killed, and strace still reports their end.
 		cmd, sc, stderr, exited := startStracectl(t, "run", "--backend", backend, "--", "sh", "-c", `trap "" INT; sleep 1000`)
-		readUntil(t, sc, func(ev traceEvent) bool {
+		readUntil(t, sc, func(ev event) bool {
 			return ev.Syscall == "execve" && len(ev.Args) > 0 && strings.HasSuffix(ev.Args[0], `/sleep"`)
 		})
 		cmd.Process.Signal(os.Interrupt)
@@ -463,27 +393,11 @@ func startLooping(t *testing.T) int {
 	return cmd.Process.Pid
 }
 
-// procStatus returns a field of /proc/PID/status.
-func procStatus(t *testing.T, pid int, field string) string {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(data)) {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", field, pid)
-	return ""
-}
-
 func TestAttachDetachesOnInterrupt(t *testing.T) {
-	straceOrSkip(t)
+	needStrace(t)
 	pid := startLooping(t)
 	cmd, sc, stderr, exited := startStracectl(t, "attach", "--backend", "strace", strconv.Itoa(pid))
-	readUntil(t, sc, func(ev traceEvent) bool { return ev.Syscall == "getppid" && ev.Pid == pid })
+	readUntil(t, sc, func(ev event) bool { return ev.Syscall == "getppid" && ev.Pid == int64(pid) })
 	cmd.Process.Signal(os.Interrupt)
 	for sc.Scan() {
 		if _, err := decodeEvent(sc.Bytes()); err != nil {
@@ -502,7 +416,7 @@ func TestAttachDetachesOnInterrupt(t *testing.T) {
 }
 
 func TestAttachErrors(t *testing.T) {
-	straceOrSkip(t)
+	needStrace(t)
 	gone := exec.Command("true")
 	if err := gone.Run(); err != nil {
 		t.Fatal(err)
@@ -547,7 +461,7 @@ func TestAttachErrors(t *testing.T) {
 }
 
 func TestAttachWithoutPermission(t *testing.T) {
-	straceOrSkip(t)
+	needStrace(t)
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to run stracectl as nobody against a process of root's")
 	}
@@ -581,45 +495,11 @@ func TestAttachWithoutPermission(t *testing.T) {
 	}
 }
 
-// exitCode returns the exit status of a finished command.
-func exitCode(t *testing.T, err error) int {
-	t.Helper()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return 0
-}
-
-// openPty returns the two ends of a new pseudo-terminal.
-func openPty(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { master.Close() })
-	fd := int(master.Fd())
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return master, slave
-}
-
 // TestRunOnTerminal runs stracectl as the session leader of a terminal, as
 // in a login shell: the traced command, in its own process group, must
 // still read the terminal, and Ctrl-C typed there must stop it.
 func TestRunOnTerminal(t *testing.T) {
+	slow(t)
 	forEachBackend(t, func(t *testing.T, backend string) {
 		for _, tc := range []struct {
 			name   string
@@ -632,7 +512,7 @@ func TestRunOnTerminal(t *testing.T) {
 			{"Ctrl-C", []string{"sleep", "1000"}, "\x03", 130, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				master, slave := openPty(t)
+				master, slave := openPTY(t)
 				events := filepath.Join(t.TempDir(), "events")
 				cmd := exec.Command(stracectlBin, append([]string{"run", "--backend", backend, "-o", events, "--"}, tc.argv...)...)
 				cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
@@ -706,7 +586,7 @@ func TestRunJobControl(t *testing.T) {
 		if err != nil {
 			t.Skip("bash not found in PATH — install it with: apt install bash")
 		}
-		master, slave := openPty(t)
+		master, slave := openPTY(t)
 		cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
 		cmd.Env = append(os.Environ(), "PS1=$ ")
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave

@@ -70,7 +70,18 @@ func Read[R parse.Reader](p *Pump, name string, out Sender, newReader func(io.Re
 		opts.OnProblem = func(pr parse.Problem) { fmt.Fprintf(p.diag(), "stracectl: %s\n", p.name(name, pr.Error())) }
 	}
 	rd := newReader(in, opts)
-	err = p.pump(rd, out, name, isPipe(in))
+	pipe := isPipe(in)
+	if pipe && p.Interrupt != nil {
+		// Say at once why a signal does not stop us.
+		what := name
+		if name == "-" {
+			what = "stdin"
+		}
+		defer context.AfterFunc(p.Interrupt, func() {
+			fmt.Fprintf(p.diag(), "stracectl: interrupted — reading %s, a pipe, on to its end: its writer got the signal too (a second signal stops at once)\n", what)
+		})()
+	}
+	err = p.pump(rd, out, name, pipe)
 	st := rd.LineCount()
 	p.lines += st.Lines
 	p.problems += st.Problems

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -446,45 +448,92 @@ func TestPendingCap(t *testing.T) {
 }
 
 // TestLinearTime: garbage that makes a naive scanner quadratic. Each input
-// takes milliseconds when every byte is looked at a bounded number of times.
+// is parsed at a quarter of its size and at its full size: the CPU time it
+// takes must grow about as the input does (see linear), as it does when
+// every byte is looked at a bounded number of times.
 func TestLinearTime(t *testing.T) {
-	var execve strings.Builder
-	for pid := 2; pid < 60000; pid++ {
-		fmt.Fprintf(&execve, "%d  read(0,  <unfinished ...>\n", pid)
+	execve := func(k int) string {
+		var b strings.Builder
+		for pid := 2; pid < 15000*k; pid++ {
+			fmt.Fprintf(&b, "%d  read(0,  <unfinished ...>\n", pid)
+		}
+		b.WriteString(strings.Repeat("1  <... execve resumed>) = 0\n", 10000*k))
+		return b.String()
 	}
-	execve.WriteString(strings.Repeat("1  <... execve resumed>) = 0\n", 40000))
 	cases := []struct {
-		name, input string
+		name  string
+		input func(k int) string // the input at k quarters of its size
 	}{
-		{"200000-deep brace nest", "4247  ioctl(1, X, " + strings.Repeat("{", 200000) + ") = 0\n"},
-		{"100001 quotes", "4247  ioctl(1, X, " + strings.Repeat(`"`, 100001) + ") = 0\n"},
-		{"escaped quotes", "write(1, \"" + strings.Repeat(`\"`, 500000) + ", 1) = 1\n"},
-		{"open comments", "f(" + strings.Repeat("/* ", 300000) + ") = 0\n"},
-		{"'<' after a word, never closed", "f(" + strings.Repeat("a<", 600000) + ") = 0\n"},
-		{"'</' after a word, never closed", "f(" + strings.Repeat("a</", 400000) + ") = 0\n"},
-		{"decorated result, never closed", "f() = 1" + strings.Repeat("<1", 600000) + "\n"},
-		{"a cut line continued 60000 times", "write(1, \"x\n" + strings.Repeat(",\n", 60000) + ") = 1\n"},
-		{"40000 execve resumed with 60000 calls pending", execve.String()},
-		{"100000 summary rows", strings.Repeat(" 62.50    0.000010          10         1           getpid\n", 100000)},
+		{"200000-deep brace nest", func(k int) string { return "4247  ioctl(1, X, " + strings.Repeat("{", 50000*k) + ") = 0\n" }},
+		{"100001 quotes", func(k int) string { return "4247  ioctl(1, X, " + strings.Repeat(`"`, 25000*k+1) + ") = 0\n" }},
+		{"escaped quotes", func(k int) string { return "write(1, \"" + strings.Repeat(`\"`, 125000*k) + ", 1) = 1\n" }},
+		{"open comments", func(k int) string { return "f(" + strings.Repeat("/* ", 75000*k) + ") = 0\n" }},
+		{"'<' after a word, never closed", func(k int) string { return "f(" + strings.Repeat("a<", 150000*k) + ") = 0\n" }},
+		{"'</' after a word, never closed", func(k int) string { return "f(" + strings.Repeat("a</", 100000*k) + ") = 0\n" }},
+		{"decorated result, never closed", func(k int) string { return "f() = 1" + strings.Repeat("<1", 150000*k) + "\n" }},
+		{"a cut line continued 60000 times", func(k int) string { return "write(1, \"x\n" + strings.Repeat(",\n", 15000*k) + ") = 1\n" }},
+		{"40000 execve resumed with 60000 calls pending", execve},
+		{"100000 summary rows", func(k int) string {
+			return strings.Repeat(" 62.50    0.000010          10         1           getpid\n", 25000*k)
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var got parsed
-			within(t, 3*time.Second, func() { got = parseText(t, tc.input, Options{}) })
-			checkValid(t, got.events)
+			linear(t, func(k int) {
+				got := parseText(t, tc.input(k), Options{})
+				checkValid(t, got.events)
+			})
 		})
 	}
 	// A pipe hands over a long line in pieces: each piece must not cost a
 	// scan of the whole line again.
 	t.Run("16 MiB line in 4 KiB pieces", func(t *testing.T) {
-		head, tail := `write(1, "`, `", 16777000) = 16777000`+"\n"
-		line := head + strings.Repeat("A", 16777000) + tail
-		var got parsed
-		within(t, 3*time.Second, func() { got = parseAll(t, &piecesReader{data: []byte(line), size: 4096}, Options{}) })
-		if len(got.events) != 1 || got.events[0].Retval != 16777000 {
-			t.Errorf("%d events; want the write", len(got.events))
-		}
+		linear(t, func(k int) {
+			size := 4194250 * k
+			head, tail := `write(1, "`, fmt.Sprintf(`", %d) = %[1]d`+"\n", size)
+			line := head + strings.Repeat("A", size) + tail
+			got := parseAll(t, &piecesReader{data: []byte(line), size: 4096}, Options{})
+			if len(got.events) != 1 || got.events[0].Retval != int64(size) {
+				t.Errorf("%d events; want the write", len(got.events))
+			}
+		})
 	})
+}
+
+// linear runs parse(1) and parse(4), which parses an input 4 times as
+// large, and fails t unless the second costs less than 10 times the CPU
+// time of the first: linear work takes 4 times, quadratic 16. CPU time,
+// unlike the clock, does not grow while other processes have the cores;
+// each figure is the least of three runs without garbage collection, and
+// a run still going after a minute is a hang. Runs that take under 20 ms are too short to compare,
+// and too short to be quadratic at these sizes.
+func linear(t *testing.T, parse func(k int)) {
+	t.Helper()
+	// The collector's work depends on when it happens to run: measure the
+	// parser alone.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	cost := func(k int) time.Duration {
+		best := time.Duration(1<<63 - 1)
+		for range 3 {
+			runtime.GC()
+			start := cpuTime()
+			within(t, time.Minute, func() { parse(k) })
+			best = min(best, cpuTime()-start)
+		}
+		return best
+	}
+	quarter, full := cost(1), cost(4)
+	t.Logf("CPU time %v at a quarter of the size, %v at the full size", quarter, full)
+	if full > 20*time.Millisecond && full > 10*quarter {
+		t.Errorf("CPU time grew %.1f times for 4 times the input: not linear", float64(full)/float64(quarter))
+	}
+}
+
+// cpuTime returns the CPU time this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // piecesReader returns its input in pieces of at most size bytes, as a
