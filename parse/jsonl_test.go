@@ -20,7 +20,7 @@ const corpus = "../../shared/corpus"
 func corpusTraces(t testing.TB) []string {
 	traces, _ := filepath.Glob(filepath.Join(corpus, "*.trace"))
 	if len(traces) == 0 {
-		t.Skipf("no captures in %s; the corpus lives in ../shared beside the project", corpus)
+		t.Skipf("no %s beside the checkout: this test needs its captures", corpus)
 	}
 	return traces
 }

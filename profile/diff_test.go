@@ -2,8 +2,6 @@ package profile
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -232,10 +230,7 @@ func feedAll(rd parse.Reader, p *Profile) {
 // TestReadProfile reads the same capture as strace text, as JSON Lines
 // events and as stats --json rows: the three profiles must be equal.
 func TestReadProfile(t *testing.T) {
-	text, err := os.ReadFile(filepath.Join(corpus, "cat-services-T.trace"))
-	if err != nil {
-		t.Skip(err)
-	}
+	text := corpusTrace(t, "cat-services-T")
 	fromText, err := readRows(text)
 	if err != nil {
 		t.Fatal(err)
@@ -298,10 +293,7 @@ func TestReadProfileOnlyUncounted(t *testing.T) {
 // program would differ: other pids, other times, other addresses. diff
 // must see no change at all.
 func TestDiffIgnoresIncidentals(t *testing.T) {
-	text, err := os.ReadFile(filepath.Join(corpus, "cp-tree-f-tt.trace"))
-	if err != nil {
-		t.Skip(err)
-	}
+	text := corpusTrace(t, "cp-tree-f-tt")
 	pid := regexp.MustCompile(`(?m)^\d+`)
 	clock := regexp.MustCompile(`\d\d:\d\d:\d\d\.\d{6}`)
 	addr := regexp.MustCompile(`0x[0-9a-f]+`)

@@ -28,11 +28,21 @@ type oracle struct {
 	Errnos map[string]int64 `json:"errnos"`
 }
 
+// corpusTrace returns the text of one capture, or skips as corpusCases.
+func corpusTrace(t testing.TB, name string) []byte {
+	corpusCases(t)
+	text, err := os.ReadFile(filepath.Join(corpus, name+".trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
 // corpusCases returns the capture paths and their oracles.
 func corpusCases(t testing.TB) map[string]oracle {
 	traces, _ := filepath.Glob(filepath.Join(corpus, "*.trace"))
 	if len(traces) == 0 {
-		t.Skipf("no captures in %s; the corpus lives in ../shared beside the project", corpus)
+		t.Skipf("no %s beside the checkout: this test needs its captures", corpus)
 	}
 	cases := map[string]oracle{}
 	for _, tr := range traces {
@@ -483,10 +493,7 @@ func liveHeap() uint64 {
 }
 
 func BenchmarkProfileAdd(b *testing.B) {
-	text, err := os.ReadFile(filepath.Join(corpus, "threads-pipes-f-T.trace"))
-	if err != nil {
-		b.Skip(err)
-	}
+	text := corpusTrace(b, "threads-pipes-f-T")
 	var evs []parse.Event
 	p := parse.NewParser(bytes.NewReader(text), parse.Options{})
 	for {
