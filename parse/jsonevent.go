@@ -104,18 +104,46 @@ func (d *eventDecoder) object(ev *Event) decodeError {
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
 		return "not a JSON object"
 	}
+	err := d.each('{', func(key string) decodeError {
+		if fi, ok := d.lookup(key); ok {
+			d.set |= 1 << fi
+			return d.field(&Fields[fi], ev)
+		}
+		return d.skip(0)
+	})
+	if err != "" {
+		return err
+	}
+	d.space()
+	if d.i != len(d.b) {
+		return d.syntaxError()
+	}
+	return ""
+}
+
+// each reads the object or array that opens at d.i ('{' or '['), calling
+// value for each member with d.i at its value, which value reads; the key
+// is "" in an array.
+func (d *eventDecoder) each(open byte, value func(key string) decodeError) decodeError {
+	closing := byte(']')
+	if open == '{' {
+		closing = '}'
+	}
 	d.i++
 	d.space()
-	if d.i < len(d.b) && d.b[d.i] == '}' {
+	if d.i < len(d.b) && d.b[d.i] == closing {
 		d.i++
-	} else {
-		for {
-			d.space()
+		return ""
+	}
+	for {
+		d.space()
+		key := ""
+		if open == '{' {
 			if d.i >= len(d.b) || d.b[d.i] != '"' {
 				return d.syntaxError()
 			}
-			key, err := d.string()
-			if err != "" {
+			var err decodeError
+			if key, err = d.string(); err != "" {
 				return err
 			}
 			d.space()
@@ -124,32 +152,24 @@ func (d *eventDecoder) object(ev *Event) decodeError {
 			}
 			d.i++
 			d.space()
-			if fi, ok := d.lookup(key); ok {
-				d.set |= 1 << fi
-				err = d.field(&Fields[fi], ev)
-			} else {
-				err = d.skip(0)
-			}
-			if err != "" {
-				return err
-			}
-			d.space()
-			if d.i < len(d.b) && d.b[d.i] == ',' {
-				d.i++
-				continue
-			}
-			if d.i < len(d.b) && d.b[d.i] == '}' {
-				d.i++
-				break
-			}
+		}
+		if d.i >= len(d.b) {
 			return d.syntaxError()
 		}
-	}
-	d.space()
-	if d.i != len(d.b) {
+		if err := value(key); err != "" {
+			return err
+		}
+		d.space()
+		if d.i < len(d.b) && d.b[d.i] == ',' {
+			d.i++
+			continue
+		}
+		if d.i < len(d.b) && d.b[d.i] == closing {
+			d.i++
+			return ""
+		}
 		return d.syntaxError()
 	}
-	return ""
 }
 
 // lookup finds the field called key, trying first those after the last
@@ -268,39 +288,24 @@ func (d *eventDecoder) literal(word string) bool {
 // stringList reads an array of strings (null items are ""), cut from a shared
 // array that is never written again where it was handed out.
 func (d *eventDecoder) stringList(f *Field) ([]string, decodeError) {
-	d.i++ // [
 	d.list = d.list[:0]
-	d.space()
-	if d.i < len(d.b) && d.b[d.i] == ']' {
-		d.i++
-	} else {
-		for {
-			d.space()
-			switch {
-			case d.i >= len(d.b):
-				return nil, d.syntaxError()
-			case d.literal("null"):
-				d.list = append(d.list, "")
-			case d.b[d.i] == '"':
-				s, err := d.string()
-				if err != "" {
-					return nil, err
-				}
-				d.list = append(d.list, s)
-			default:
-				return nil, d.wrongType(f)
+	err := d.each('[', func(string) decodeError {
+		switch {
+		case d.literal("null"):
+			d.list = append(d.list, "")
+		case d.b[d.i] == '"':
+			s, err := d.string()
+			if err != "" {
+				return err
 			}
-			d.space()
-			if d.i < len(d.b) && d.b[d.i] == ',' {
-				d.i++
-				continue
-			}
-			if d.i < len(d.b) && d.b[d.i] == ']' {
-				d.i++
-				break
-			}
-			return nil, d.syntaxError()
+			d.list = append(d.list, s)
+		default:
+			return d.wrongType(f)
 		}
+		return ""
+	})
+	if err != "" {
+		return nil, err
 	}
 	n := len(d.list)
 	if d.args == nil || cap(d.args)-len(d.args) < n {
@@ -510,46 +515,7 @@ func (d *eventDecoder) skip(depth int) decodeError {
 	case d.literal("null"), d.literal("true"), d.literal("false"):
 		return ""
 	case c == '[' || c == '{':
-		closing := byte(']')
-		if c == '{' {
-			closing = '}'
-		}
-		d.i++
-		d.space()
-		if d.i < len(d.b) && d.b[d.i] == closing {
-			d.i++
-			return ""
-		}
-		for {
-			d.space()
-			if c == '{' {
-				if d.i >= len(d.b) || d.b[d.i] != '"' {
-					return d.syntaxError()
-				}
-				if _, err := d.string(); err != "" {
-					return err
-				}
-				d.space()
-				if d.i >= len(d.b) || d.b[d.i] != ':' {
-					return d.syntaxError()
-				}
-				d.i++
-				d.space()
-			}
-			if err := d.skip(depth + 1); err != "" {
-				return err
-			}
-			d.space()
-			if d.i < len(d.b) && d.b[d.i] == ',' {
-				d.i++
-				continue
-			}
-			if d.i < len(d.b) && d.b[d.i] == closing {
-				d.i++
-				return ""
-			}
-			return d.syntaxError()
-		}
+		return d.each(c, func(string) decodeError { return d.skip(depth + 1) })
 	}
 	return d.syntaxError()
 }
