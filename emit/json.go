@@ -3,7 +3,6 @@ package emit
 import (
 	"io"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/stracectl/stracectl/parse"
@@ -66,7 +65,7 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 		b = append(b, `,"time":`...)
 		b = appendString(b, ev.Time)
 	}
-	if isJSONNumber(ev.Rel) { // text that is no number is left out, as unknown
+	if ev.Rel != "" && isJSONNumber(ev.Rel) { // text that is no number is left out, as unknown
 		b = append(b, `,"rel":`...)
 		b = append(b, ev.Rel...)
 	}
@@ -149,31 +148,37 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 // isJSONNumber reports whether s is a number in JSON's grammar: the
 // decimals strace prints, and whatever number a JSON Lines input held.
 func isJSONNumber(s string) bool {
+	i := 0
 	digits := func() bool {
-		n := len(s)
-		s = strings.TrimLeft(s, "0123456789")
-		return len(s) < n
+		start := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		return i > start
 	}
-	s = strings.TrimPrefix(s, "-")
-	whole := s
-	if !digits() || whole[0] == '0' && len(whole)-len(s) > 1 {
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	first := i
+	if !digits() || s[first] == '0' && i-first > 1 {
 		return false
 	}
-	if rest, ok := strings.CutPrefix(s, "."); ok {
-		if s = rest; !digits() {
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
 			return false
 		}
 	}
-	if len(s) > 0 && (s[0] == 'e' || s[0] == 'E') {
-		s = s[1:]
-		if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
-			s = s[1:]
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
 		}
 		if !digits() {
 			return false
 		}
 	}
-	return s == ""
+	return i == len(s)
 }
 
 // jsonEscape is 1 for the bytes that cannot go into a JSON string as they
