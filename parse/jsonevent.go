@@ -1,6 +1,8 @@
 package parse
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -143,7 +145,7 @@ func (d *eventDecoder) each(open byte, value func(key string) decodeError) decod
 				return d.syntaxError()
 			}
 			var err decodeError
-			if key, err = d.string(); err != "" {
+			if key, err = d.key(); err != "" {
 				return err
 			}
 			d.space()
@@ -171,6 +173,27 @@ func (d *eventDecoder) each(open byte, value func(key string) decodeError) decod
 		return d.syntaxError()
 	}
 }
+
+// key reads the key of a member: at once when it is the name of the field
+// expected next (see lookup), quoted, else as any string.
+func (d *eventDecoder) key() (string, decodeError) {
+	if d.next < len(Fields) {
+		if q := quotedNames[d.next]; bytes.HasPrefix(d.b[d.i:], q) {
+			d.i += len(q)
+			return Fields[d.next].Name, ""
+		}
+	}
+	return d.string()
+}
+
+// quotedNames are the names of Fields as JSON strings.
+var quotedNames = func() [][]byte {
+	q := make([][]byte, len(Fields))
+	for i := range Fields {
+		q[i] = strconv.AppendQuote(nil, Fields[i].Name)
+	}
+	return q
+}()
 
 // lookup finds the field called key, trying first those after the last
 // found: the lines stracectl writes list fields in order.
@@ -365,12 +388,7 @@ func (d *eventDecoder) string() (string, decodeError) {
 	start := d.i
 	for d.i < len(d.b) {
 		// Most bytes end nothing: skip them eight at a time.
-		for d.i+8 <= len(d.b) {
-			w := d.b[d.i : d.i+8]
-			if stringStop[w[0]]|stringStop[w[1]]|stringStop[w[2]]|stringStop[w[3]]|
-				stringStop[w[4]]|stringStop[w[5]]|stringStop[w[6]]|stringStop[w[7]] != 0 {
-				break
-			}
+		for d.i+8 <= len(d.b) && !stringStopIn(binary.LittleEndian.Uint64(d.b[d.i:])) {
 			d.i += 8
 		}
 		if d.i >= len(d.b) {
@@ -395,6 +413,16 @@ func (d *eventDecoder) string() (string, decodeError) {
 		d.i++
 	}
 	return "", d.syntaxError()
+}
+
+// stringStopIn reports whether one of the eight bytes in w is a
+// stringStop: a quote or backslash (found by turning it into zero with
+// XOR), a control byte (below 0x20) or a non-ASCII byte (the high bit).
+func stringStopIn(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^(ones*'"'), w^(ones*'\\')
+	zeros := (quote-ones)&^quote | (backslash-ones)&^backslash | (w-ones*0x20)&^w
+	return (w|zeros)&highs != 0
 }
 
 // stringStop is 1 for the bytes that end the plain run of a JSON string:
