@@ -217,7 +217,7 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 		w.Close() // strace is gone: the parser sees the end of the trace
 		stopped <- s
 	}()
-	res.events, res.stats = b.stream(r, out, func() {
+	res.events, res.stats = b.stream(r, job.Exited(), out, func() {
 		if attach {
 			cancel()
 		}
@@ -246,10 +246,10 @@ func tracePipe() (r, w *os.File, err error) {
 }
 
 // stream parses the trace from r and hands the events to out in batches as
-// they arrive, until the trace ends. When out fails, onSinkError is called
-// once and the rest of the trace is read and dropped, so strace never
-// blocks on a full pipe.
-func (b *straceBackend) stream(r io.Reader, out tracer.Sink, onSinkError func()) (int64, parse.Stats) {
+// they arrive, until the trace ends; ended is closed once strace has
+// exited. When out fails, onSinkError is called once and the rest of the
+// trace is read and dropped, so strace never blocks on a full pipe.
+func (b *straceBackend) stream(r io.Reader, ended <-chan struct{}, out tracer.Sink, onSinkError func()) (int64, parse.Stats) {
 	opts := parse.Options{Raw: b.opts.Raw}
 	if b.opts.Debug {
 		diag := b.opts.DiagWriter()
@@ -257,7 +257,7 @@ func (b *straceBackend) stream(r io.Reader, out tracer.Sink, onSinkError func())
 			fmt.Fprintf(diag, "stracectl: strace output %s\n", pr.Error())
 		}
 	}
-	p := parse.NewParser(&pacedReader{r: r}, opts)
+	p := parse.NewParser(&pacedReader{r: r, ended: ended}, opts)
 	var events int64
 	batch := make([]parse.Event, 0, 1024)
 	sinkOK := true
@@ -288,9 +288,14 @@ func (b *straceBackend) stream(r io.Reader, out tracer.Sink, onSinkError func())
 // arrives at once. Each wakeup costs system time and a context switch that
 // the ptrace ping-pong of strace and its tracee, which is what bounds a
 // trace's speed, then pays for: at 2 ms stracectl took 6% of a busy trace's
-// CPU samples, at 10 ms 4%, reading line by line over 30%.
+// CPU samples, at 10 ms 4%, reading line by line over 30%. Once the writer
+// has ended (ended is closed) there is nothing to wait for: the pause ends
+// and the rest is read straight to the end, so that a short command's trace
+// costs no pause after it.
 type pacedReader struct {
 	r     io.Reader
+	ended <-chan struct{}
+	pause *time.Timer
 	short bool // the last read returned less than pacedReadBytes
 }
 
@@ -301,11 +306,30 @@ const (
 
 func (p *pacedReader) Read(b []byte) (int, error) {
 	if p.short {
-		time.Sleep(readPause)
+		p.wait()
 	}
 	n, err := p.r.Read(b)
 	p.short = n < pacedReadBytes
 	return n, err
+}
+
+// wait pauses for readPause, or until the writer ends.
+func (p *pacedReader) wait() {
+	select {
+	case <-p.ended:
+		return
+	default:
+	}
+	if p.pause == nil {
+		p.pause = time.NewTimer(readPause)
+	} else {
+		p.pause.Reset(readPause)
+	}
+	select {
+	case <-p.pause.C:
+	case <-p.ended:
+		p.pause.Stop()
+	}
 }
 
 // supervise waits for strace to exit and says whether we stopped it. When

@@ -220,14 +220,40 @@ func BenchmarkStream(b *testing.B) {
 		fmt.Fprintf(&trace, "4242  1700000000.%06d getppid()       = 4241 <0.000012>\n", i%1_000_000)
 	}
 	backend := &straceBackend{}
+	ended := make(chan struct{}) // strace has ended: no pauses
+	close(ended)
 	b.SetBytes(int64(trace.Len()))
 	b.ReportAllocs()
 	for b.Loop() {
 		stream := emit.NewStream(emit.NewJSON(io.Discard))
-		events, _ := backend.stream(bytes.NewReader(trace.Bytes()), stream, func() {})
+		events, _ := backend.stream(bytes.NewReader(trace.Bytes()), ended, stream, func() {})
 		if err := stream.Close(); err != nil || events != lines {
 			b.Fatalf("%d events, %v", events, err)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lines), "ns/event")
+}
+
+// TestPacedReaderPauses: after a short read the reader pauses while strace
+// runs, and not at all once it has ended.
+func TestPacedReaderPauses(t *testing.T) {
+	for _, ended := range []bool{false, true} {
+		t.Run("ended="+strconv.FormatBool(ended), func(t *testing.T) {
+			done := make(chan struct{})
+			if ended {
+				close(done)
+			}
+			p := &pacedReader{r: strings.NewReader("4242 getppid() = 1 <0.000010>\n"), ended: done}
+			buf := make([]byte, pacedReadBytes)
+			if n, err := p.Read(buf); n == 0 || err != nil {
+				t.Fatalf("first read: %d bytes, %v", n, err)
+			}
+			if _, err := p.Read(buf); err != io.EOF {
+				t.Fatalf("second read: %v, want EOF", err)
+			}
+			if paused := p.pause != nil; paused == ended {
+				t.Errorf("paused %v with strace ended %v", paused, ended)
+			}
+		})
+	}
 }
