@@ -257,3 +257,65 @@ func TestPacedReaderPauses(t *testing.T) {
 		})
 	}
 }
+
+func TestStraceEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		environ   []string
+		attach    bool
+		wantEnv   string // "" for ours, unchanged
+		wantFlags string
+	}{
+		{"no TZ", []string{"HOME=/root", "PATH=/bin"}, false, "HOME=/root PATH=/bin TZ=:/etc/localtime", "-E TZ"},
+		{"no TZ, attach", []string{"HOME=/root"}, true, "HOME=/root TZ=:/etc/localtime", ""},
+		{"TZ of the user's", []string{"TZ=Europe/Paris", "HOME=/root"}, false, "", ""},
+		{"empty TZ", []string{"TZ="}, false, "", ""},
+		{"a name ending in TZ", []string{"MYTZ=UTC"}, false, "MYTZ=UTC TZ=:/etc/localtime", "-E TZ"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, flags := straceEnv(tc.environ, tc.attach)
+			if got := strings.Join(env, " "); got != tc.wantEnv {
+				t.Errorf("environment %q, want %q", got, tc.wantEnv)
+			}
+			if got := strings.Join(flags, " "); got != tc.wantFlags {
+				t.Errorf("flags %q, want %q", got, tc.wantFlags)
+			}
+		})
+	}
+}
+
+// TestTracedCommandKeepsTZ: the TZ that strace is given for its own sake
+// does not reach the traced command, and the user's own TZ does.
+func TestTracedCommandKeepsTZ(t *testing.T) {
+	for _, tz := range []string{"", "Europe/Paris"} {
+		t.Run("TZ="+tz, func(t *testing.T) {
+			if tz == "" {
+				if old, ok := os.LookupEnv("TZ"); ok {
+					t.Cleanup(func() { os.Setenv("TZ", old) })
+				}
+				os.Unsetenv("TZ")
+			} else {
+				t.Setenv("TZ", tz)
+			}
+			out, err := os.CreateTemp(t.TempDir(), "stdout")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := newStraceOrSkip(t, tracer.Options{Stdout: out})
+			if status, _, err := runTraced(t, b, []string{"sh", "-c", `printf %s "${TZ-unset}"`}, nil, nil); status != 0 || err != nil {
+				t.Fatalf("status %d, %v", status, err)
+			}
+			got, err := os.ReadFile(out.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tz
+			if tz == "" {
+				want = "unset"
+			}
+			if string(got) != want {
+				t.Errorf("the command saw TZ %q, want %q", got, want)
+			}
+		})
+	}
+}
