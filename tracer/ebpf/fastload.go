@@ -26,7 +26,9 @@ import (
 // (a kfunc, a .kconfig or .ksyms reference, a relocation that asks for a
 // kernel type id or a structural match, one that finds no type) makes it
 // fail, and newEBPF falls back to cilium/ebpf's own loading, which decodes
-// everything.
+// everything. One difference remains: types are looked for in vmlinux only,
+// not in the kernel's modules, so a bpf_core_field_exists on a module's
+// type would say no where cilium/ebpf says yes (ebpf.c has none).
 
 // fastTypes is what the fast start needs of the kernel's types, or why it
 // could not have it.
@@ -94,6 +96,9 @@ func coreRoots(local *btf.Spec) ([]string, error) {
 // buffer, loads its programs side by side once kernel has the types they
 // need, and attaches them.
 func loadFast(spec *ebpf.CollectionSpec, f flavour, opts tracer.Options, ring *ebpf.Map, kernel <-chan fastTypes) (*ebpfBackend, error) {
+	if _, ok := spec.Maps[kconfigMap]; ok {
+		return nil, errors.New("the programs read .kconfig values, which cilium/ebpf fills as it loads them")
+	}
 	maps, err := ebpf.NewCollectionWithOptions(&ebpf.CollectionSpec{
 		Maps:      spec.Maps,
 		Variables: spec.Variables,
@@ -144,6 +149,9 @@ func loadFast(spec *ebpf.CollectionSpec, f flavour, opts tracer.Options, ring *e
 	}
 	return attach(&objs, f, opts)
 }
+
+// kconfigMap is the map cilium/ebpf makes of an object's __kconfig externs.
+const kconfigMap = ".kconfig"
 
 // Of the kernel's BPF ABI (include/uapi/linux/bpf.h).
 const (

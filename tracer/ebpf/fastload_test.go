@@ -5,7 +5,6 @@ package ebpf
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -117,30 +116,42 @@ func TestFastStart(t *testing.T) {
 	}
 }
 
-// TestFastStartFailure: when the kernel's types cannot be had, loadFast
-// says so and leaves spec as it was, for cilium/ebpf to load.
-func TestFastStartFailure(t *testing.T) {
+// TestFastStartRefuses: what the fast start cannot do makes loadFast say
+// why, and leaves spec as it was, for cilium/ebpf to load.
+func TestFastStartRefuses(t *testing.T) {
 	needEBPF(t)
-	spec := preparedSpec(t)
-	ft := readFastTypes(spec, "/nonexistent/vmlinux")
-	if ft.err == nil || !strings.Contains(ft.err.Error(), "/nonexistent/vmlinux") {
-		t.Fatalf("error %v, want one naming the missing file", ft.err)
+	for _, c := range []struct {
+		name    string
+		vmlinux string
+		change  func(*ebpf.CollectionSpec)
+		want    string
+	}{
+		{"kernel types unreadable", "/nonexistent/vmlinux", func(*ebpf.CollectionSpec) {}, "/nonexistent/vmlinux"},
+		{".kconfig values", btfPath, func(spec *ebpf.CollectionSpec) {
+			spec.Maps[kconfigMap] = &ebpf.MapSpec{Name: kconfigMap, Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1}
+		}, ".kconfig"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			spec := preparedSpec(t)
+			c.change(spec)
+			ring, err := ebpf.NewMap(spec.Maps[tpBtfMapEvents])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ring.Close()
+			kernel := make(chan fastTypes, 1)
+			kernel <- readFastTypes(spec, c.vmlinux)
+			if _, err := loadFast(spec, flavours[0], tracer.Options{}, ring, kernel); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("loadFast: %v, want an error saying %q", err, c.want)
+			}
+			delete(spec.Maps, kconfigMap)
+			b, err := load(spec, flavours[0], tracer.Options{}, &ebpf.CollectionOptions{MapReplacements: map[string]*ebpf.Map{tpBtfMapEvents: ring}})
+			if err != nil {
+				t.Fatalf("cilium/ebpf cannot load the spec after the fast start: %v", err)
+			}
+			b.close()
+		})
 	}
-	ring, err := ebpf.NewMap(spec.Maps[tpBtfMapEvents])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ring.Close()
-	kernel := make(chan fastTypes, 1)
-	kernel <- ft
-	if _, err := loadFast(spec, flavours[0], tracer.Options{}, ring, kernel); !errors.Is(err, ft.err) {
-		t.Fatalf("loadFast: %v, want %v", err, ft.err)
-	}
-	b, err := load(spec, flavours[0], tracer.Options{}, &ebpf.CollectionOptions{MapReplacements: map[string]*ebpf.Map{tpBtfMapEvents: ring}})
-	if err != nil {
-		t.Fatalf("cilium/ebpf cannot load the spec after the fast start failed: %v", err)
-	}
-	b.close()
 }
 
 // TestProgLoadAttrLayout holds progLoadAttr to the kernel's union bpf_attr.
