@@ -73,24 +73,24 @@ func (b *straceBackend) flags(traceFile string) []string {
 	return args
 }
 
-// straceEnv returns the environment to run strace with (nil: ours) and
-// the flags that keep the traced command's environment ours. For -ttt
+// straceEnv returns the variable to add to strace's environment ("" for
+// none) and the flags that keep the traced command's environment ours,
+// given ours, environ. For -ttt
 // strace calls localtime() on every line, and glibc, when TZ is unset,
 // then checks /etc/localtime with two system calls each time: a fifth of
 // strace's CPU on a busy trace. TZ naming that same file (what an unset TZ
 // means) spares them, and -E TZ takes it out of the command's environment
 // again. A TZ of the user's own is left alone: it spares them already.
-func straceEnv(environ []string, attach bool) (env, flags []string) {
+func straceEnv(environ []string, attach bool) (setenv string, flags []string) {
 	for _, kv := range environ {
 		if strings.HasPrefix(kv, "TZ=") {
-			return nil, nil
+			return "", nil
 		}
 	}
-	env = append(slices.Clip(environ), "TZ=:/etc/localtime")
 	if !attach {
 		flags = []string{"-E", "TZ"}
 	}
-	return env, flags
+	return "TZ=:/etc/localtime", flags
 }
 
 // Run traces argv under strace and returns its exit status. A command that
@@ -186,9 +186,12 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 	defer w.Close()
 	traceFile := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), w.Fd())
 
-	env, envFlags := straceEnv(os.Environ(), attach)
+	environ := os.Environ()
+	setenv, envFlags := straceEnv(environ, attach)
 	cmd := exec.Command(b.path, slices.Concat(b.flags(traceFile), envFlags, target)...)
-	cmd.Env = env
+	if setenv != "" {
+		cmd.Env = append(environ, setenv)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	var messages, straceStderr *os.File // strace's stderr, read by us (attach)
 	var terminal *os.File               // the terminal handed to strace's group (run)
@@ -211,7 +214,7 @@ func (b *straceBackend) trace(ctx context.Context, attach bool, target []string,
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	}
 	if b.opts.Debug {
-		fmt.Fprintf(b.opts.DiagWriter(), "stracectl: running %s\n", strings.Join(cmd.Args, " "))
+		fmt.Fprintf(b.opts.DiagWriter(), "stracectl: running %s\n", strings.TrimSpace(setenv+" "+strings.Join(cmd.Args, " ")))
 	}
 	job, err := tracer.StartJob(cmd, terminal, nil, func(pid int) {
 		if !attach {
