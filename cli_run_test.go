@@ -220,7 +220,7 @@ func TestRunDebugShowsStraceCommand(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("exit status %d; stderr:\n%s", res.code, res.stderr)
 	}
-	if !regexp.MustCompile(`stracectl: running \S*strace -f -T -q -ttt -o /proc/\d+/fd/\d+ -s 64 -- true\n`).Match(res.stderr) {
+	if !regexp.MustCompile(`stracectl: running (TZ=\S+ )?\S*strace -f -T -q -ttt -o /proc/\d+/fd/\d+ -s 64 (-E TZ )?-- true\n`).Match(res.stderr) {
 		t.Errorf("--debug does not show the strace command line:\n%s", res.stderr)
 	}
 }

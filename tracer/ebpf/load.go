@@ -82,11 +82,8 @@ func newEBPF(opts tracer.Options) (tracer.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The longest steps of the start run side by side: decoding the
-	// kernel's types (for CO-RE and tp_btf), allocating the ring buffer
-	// (the kernel zeroes every page) and parsing our own object.
-	kernelTypes := btf.NewCache()
-	go kernelTypes.Kernel()
+	// The ring buffer is allocated (the kernel zeroes every page) while
+	// our object is parsed and the kernel's types are read.
 	size := ringSize(opts.BufferSize)
 	type mapOrError struct {
 		m   *ebpf.Map
@@ -98,31 +95,52 @@ func newEBPF(opts tracer.Options) (tracer.Backend, error) {
 		ring <- mapOrError{m, err}
 	}()
 	spec, err := flavours[0].load()
+	if err == nil {
+		err = settings.apply(spec, size)
+	}
+	kernel := make(chan fastTypes, 1)
+	if err == nil {
+		go func() { kernel <- readFastTypes(spec, btfPath) }()
+	}
 	r := <-ring
 	if r.err != nil {
 		return nil, fmt.Errorf("allocating the %d-byte ring buffer (--buffer-size): %w", size, r.err)
 	}
 	defer r.m.Close() // each loaded object holds its own reference
+	if err != nil {
+		return nil, fmt.Errorf("preparing the eBPF programs (%s): %w", flavours[0].name, err)
+	}
+	attached := func(b *ebpfBackend, how string) (tracer.Backend, error) {
+		if opts.Debug {
+			fmt.Fprintf(opts.DiagWriter(), "stracectl: ebpf: programs attached as %s (ring buffer %d bytes)\n", how, size)
+		}
+		return b, nil
+	}
+	b, err := loadFast(spec, flavours[0], opts, r.m, kernel)
+	if err == nil {
+		return attached(b, flavours[0].name)
+	}
+	if opts.Debug {
+		fmt.Fprintf(opts.DiagWriter(), "stracectl: ebpf: %s without decoding all the kernel's types: %v; decoding them\n", flavours[0].name, err)
+	}
+	kernelTypes := btf.NewCache()
 	var failures []error
 	for i, f := range flavours {
 		if i > 0 {
 			spec, err = f.load()
-		}
-		if err == nil {
-			err = settings.apply(spec, size)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("preparing the eBPF programs (%s): %w", f.name, err)
+			if err == nil {
+				err = settings.apply(spec, size)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("preparing the eBPF programs (%s): %w", f.name, err)
+			}
 		}
 		b, err := load(spec, f, opts, &ebpf.CollectionOptions{
 			Cache:           kernelTypes,
 			MapReplacements: map[string]*ebpf.Map{tpBtfMapEvents: r.m},
 		})
 		if err == nil {
-			if opts.Debug {
-				fmt.Fprintf(opts.DiagWriter(), "stracectl: ebpf: programs attached as %s (ring buffer %d bytes)\n", f.name, size)
-			}
-			return b, nil
+			return attached(b, f.name)
 		}
 		if opts.Debug {
 			fmt.Fprintf(opts.DiagWriter(), "stracectl: ebpf: %s: %+v\n", f.name, err)
@@ -276,8 +294,9 @@ func ringSize(n int) int {
 	return size
 }
 
-// load loads a flavour's programs (and the maps they use) and attaches
-// them.
+// load loads a flavour's programs (and the maps they use) with
+// cilium/ebpf, which decodes the kernel's types as it needs them, and
+// attaches them.
 func load(spec *ebpf.CollectionSpec, f flavour, opts tracer.Options, copts *ebpf.CollectionOptions) (*ebpfBackend, error) {
 	var objs objects
 	if err := spec.LoadAndAssign(&objs, copts); err != nil {
@@ -287,7 +306,12 @@ func load(spec *ebpf.CollectionSpec, f flavour, opts tracer.Options, copts *ebpf
 		}
 		return nil, err
 	}
-	b := &ebpfBackend{opts: opts, objs: &objs}
+	return attach(&objs, f, opts)
+}
+
+// attach attaches the loaded programs of objs, which the backend then owns.
+func attach(objs *objects, f flavour, opts tracer.Options) (*ebpfBackend, error) {
+	b := &ebpfBackend{opts: opts, objs: objs}
 	for _, h := range []struct {
 		prog         *ebpf.Program
 		group, event string

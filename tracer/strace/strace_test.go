@@ -221,14 +221,102 @@ func BenchmarkStream(b *testing.B) {
 		fmt.Fprintf(&trace, "4242  1700000000.%06d getppid()       = 4241 <0.000012>\n", i%1_000_000)
 	}
 	backend := &straceBackend{}
+	ended := make(chan struct{}) // strace has ended: no pauses
+	close(ended)
 	b.SetBytes(int64(trace.Len()))
 	b.ReportAllocs()
 	for b.Loop() {
 		stream := emit.NewStream(emit.NewJSON(io.Discard))
-		events, _ := backend.stream(bytes.NewReader(trace.Bytes()), stream, func() {})
+		events, _ := backend.stream(bytes.NewReader(trace.Bytes()), ended, stream, func() {})
 		if err := stream.Close(); err != nil || events != lines {
 			b.Fatalf("%d events, %v", events, err)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lines), "ns/event")
+}
+
+// TestPacedReaderPauses: after a short read the reader pauses while strace
+// runs, and not at all once it has ended.
+func TestPacedReaderPauses(t *testing.T) {
+	for _, ended := range []bool{false, true} {
+		t.Run("ended="+strconv.FormatBool(ended), func(t *testing.T) {
+			done := make(chan struct{})
+			if ended {
+				close(done)
+			}
+			p := &pacedReader{r: strings.NewReader("4242 getppid() = 1 <0.000010>\n"), ended: done}
+			buf := make([]byte, pacedReadBytes)
+			if n, err := p.Read(buf); n == 0 || err != nil {
+				t.Fatalf("first read: %d bytes, %v", n, err)
+			}
+			if _, err := p.Read(buf); err != io.EOF {
+				t.Fatalf("second read: %v, want EOF", err)
+			}
+			if paused := p.pause != nil; paused == ended {
+				t.Errorf("paused %v with strace ended %v", paused, ended)
+			}
+		})
+	}
+}
+
+func TestStraceEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		environ   []string
+		attach    bool
+		wantEnv   string // "" for none
+		wantFlags string
+	}{
+		{"no TZ", []string{"HOME=/root", "PATH=/bin"}, false, "TZ=:/etc/localtime", "-E TZ"},
+		{"no TZ, attach", []string{"HOME=/root"}, true, "TZ=:/etc/localtime", ""},
+		{"TZ of the user's", []string{"TZ=Europe/Paris", "HOME=/root"}, false, "", ""},
+		{"empty TZ", []string{"TZ="}, false, "", ""},
+		{"a name ending in TZ", []string{"MYTZ=UTC"}, false, "TZ=:/etc/localtime", "-E TZ"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setenv, flags := straceEnv(tc.environ, tc.attach)
+			if setenv != tc.wantEnv {
+				t.Errorf("strace's environment gets %q, want %q", setenv, tc.wantEnv)
+			}
+			if got := strings.Join(flags, " "); got != tc.wantFlags {
+				t.Errorf("flags %q, want %q", got, tc.wantFlags)
+			}
+		})
+	}
+}
+
+// TestTracedCommandKeepsTZ: the TZ that strace is given for its own sake
+// does not reach the traced command, and the user's own TZ does.
+func TestTracedCommandKeepsTZ(t *testing.T) {
+	for _, tz := range []string{"", "Europe/Paris"} {
+		t.Run("TZ="+tz, func(t *testing.T) {
+			if tz == "" {
+				if old, ok := os.LookupEnv("TZ"); ok {
+					t.Cleanup(func() { os.Setenv("TZ", old) })
+				}
+				os.Unsetenv("TZ")
+			} else {
+				t.Setenv("TZ", tz)
+			}
+			out, err := os.CreateTemp(t.TempDir(), "stdout")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := newStraceOrSkip(t, tracer.Options{Stdout: out})
+			if status, _, err := runTraced(t, b, []string{"sh", "-c", `printf %s "${TZ-unset}"`}, nil, nil); status != 0 || err != nil {
+				t.Fatalf("status %d, %v", status, err)
+			}
+			got, err := os.ReadFile(out.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tz
+			if tz == "" {
+				want = "unset"
+			}
+			if string(got) != want {
+				t.Errorf("the command saw TZ %q, want %q", got, want)
+			}
+		})
+	}
 }
