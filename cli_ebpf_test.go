@@ -245,6 +245,8 @@ func TestEBPFSignalsAndEnds(t *testing.T) {
 // lostRE matches the loss report on stderr.
 var lostRE = regexp.MustCompile(`stracectl: (\d+) events lost \(ring buffer full\); raise --buffer-size`)
 
+var lostBySyscallRE = regexp.MustCompile(`lost by syscall \(the kernel counted every call\): getppid (\d+)`)
+
 func TestEBPFLossAccountingIsExact(t *testing.T) {
 	needEBPF(t)
 	workload := needWorkload(t)
@@ -265,6 +267,21 @@ func TestEBPFLossAccountingIsExact(t *testing.T) {
 			got := len(decodeEvents(t, res.stdout))
 			if got+lost != calls+1 || lost == 0 {
 				t.Errorf("%d events + %d lost = %d, want all %d calls and 1 exit", got, lost, got+lost, calls)
+			}
+			// The kernel counted every call: the loss is told per syscall,
+			// and the getppid events read and lost make all the calls.
+			read := 0
+			for _, ev := range decodeEvents(t, res.stdout) {
+				if ev.Syscall == "getppid" {
+					read++
+				}
+			}
+			by := lostBySyscallRE.FindSubmatch(res.stderr)
+			if by == nil {
+				t.Fatalf("no loss by syscall reported; stderr:\n%s", res.stderr)
+			}
+			if n, _ := strconv.Atoi(string(by[1])); read+n != calls {
+				t.Errorf("%d getppid events read + %d lost by the kernel's count = %d, want %d", read, n, read+n, calls)
 			}
 			if want := map[bool]int{false: 0, true: 1}[strict]; res.code != want {
 				t.Errorf("exit status %d with loss, want %d", res.code, want)

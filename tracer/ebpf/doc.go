@@ -7,6 +7,6 @@
 // every record that did not fit.
 package ebpf
 
-//go:generate go tool bpf2go -tags linux -target amd64,arm64 -output-stem tp_btf -type record -type limits -type record_flag -type capture_flag -type capture_kind -type untraced_reason -type fd_arg tpBtf ebpf.c -- -I${BPF_INCLUDE} -DFLAVOR_TP_BTF
+//go:generate go tool bpf2go -tags linux -target amd64,arm64 -output-stem tp_btf -type record -type limits -type record_flag -type capture_flag -type capture_kind -type untraced_reason -type fd_arg -type call_count tpBtf ebpf.c -- -I${BPF_INCLUDE} -DFLAVOR_TP_BTF
 //go:generate go tool bpf2go -tags linux -target amd64,arm64 -output-stem raw_tp -no-global-types rawTp ebpf.c -- -I${BPF_INCLUDE} -DFLAVOR_RAW_TP
 //go:generate go tool bpf2go -tags linux -target amd64,arm64 -output-stem tracepoint -no-global-types tracepoint ebpf.c -- -I${BPF_INCLUDE} -DFLAVOR_TRACEPOINT

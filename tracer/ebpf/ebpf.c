@@ -265,6 +265,24 @@ struct {
 	__uint(max_entries, 1 << 24); // set by user space (--buffer-size)
 } events SEC(".maps");
 
+// call_count is what the programs count of one syscall, every call, in
+// the kernel: exact whatever the ring buffer could take.
+struct call_count {
+	__u64 calls;
+	__u64 errors;   // calls that returned -errno
+	__u64 total_ns; // the durations of the calls that returned
+};
+
+// counts holds, per CPU and by syscall number, the calls written out or
+// lost; user space compares them with the events it read, so that a loss
+// is reported per syscall.
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct call_count);
+} counts SEC(".maps");
+
 // lost counts, per CPU, the records that did not fit in the ring buffer.
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -729,6 +747,18 @@ static __always_inline void emit(struct task_state *st)
 	__u64 size = sizeof(struct record) + st->rec.data_len;
 	if (st->rec.data_len > DATA_SIZE)
 		size = sizeof(struct record);
+	if (!(st->rec.flags & (RECORD_EXIT | RECORD_SIGNAL | RECORD_UNTRACED))) {
+		__u32 nr = st->rec.nr;
+		struct call_count *c = bpf_map_lookup_elem(&counts, &nr);
+		if (c) {
+			c->calls++;
+			if (st->rec.flags & RECORD_RETURNED) {
+				c->total_ns += st->rec.duration_ns;
+				if (st->rec.ret < 0 && st->rec.ret >= -4095)
+					c->errors++;
+			}
+		}
+	}
 	// Wake the reader once, when the queued data crosses wakeup_bytes: a
 	// wake-up per record above it would cost an interrupt each.
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);

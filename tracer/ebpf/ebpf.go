@@ -3,12 +3,14 @@
 package ebpf
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/stracectl/stracectl/tracer"
+	"github.com/stracectl/stracectl/tracer/syscalls"
 )
 
 func init() { tracer.Register("ebpf", newEBPF) }
@@ -322,6 +325,9 @@ func (b *ebpfBackend) finish(r *ringReader) error {
 	if len(msgs) == 0 {
 		return nil
 	}
+	if by := b.lostBySyscall(&r.fill.delivered); by != "" {
+		msgs = append(msgs, "lost by syscall (the kernel counted every call): "+by)
+	}
 	if b.opts.Strict {
 		return errors.New(strings.Join(msgs, "; "))
 	}
@@ -338,6 +344,35 @@ func (b *ebpfBackend) detach() {
 		l.Close()
 	}
 	b.links = nil
+}
+
+// lostBySyscall says which calls were lost, the most first: the kernel's
+// count of each syscall less the events read ("getppid 1234, openat 5").
+func (b *ebpfBackend) lostBySyscall(delivered *[maxSyscalls]uint64) string {
+	type lostCalls struct {
+		name string
+		n    uint64
+	}
+	var lost []lostCalls
+	var perCPU []callCount
+	for nr := range uint32(maxSyscalls) {
+		if err := b.objs.Counts.Lookup(nr, &perCPU); err != nil {
+			return ""
+		}
+		var n uint64
+		for _, c := range perCPU {
+			n += c.Calls
+		}
+		if n > delivered[nr] {
+			lost = append(lost, lostCalls{syscalls.Name(nr), n - delivered[nr]})
+		}
+	}
+	slices.SortFunc(lost, func(a, b lostCalls) int { return cmp.Compare(b.n, a.n) })
+	var parts []string
+	for _, l := range lost {
+		parts = append(parts, fmt.Sprintf("%s %d", l.name, l.n))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // lostCount sums the per-CPU counts of records the ring buffer refused.

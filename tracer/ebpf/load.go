@@ -38,6 +38,7 @@ const (
 // their programs use and no one else).
 type (
 	record      = tpBtfRecord
+	callCount   = tpBtfCallCount
 	taskState   = tpBtfTaskState
 	captureSpec = tpBtfCaptureSpec
 	objects     = tpBtfObjects

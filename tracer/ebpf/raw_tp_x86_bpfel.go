@@ -16,6 +16,7 @@ import (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	rawTpMapCounts               = "counts"
 	rawTpMapEvents               = "events"
 	rawTpMapLost                 = "lost"
 	rawTpMapNewborn              = "newborn"
@@ -107,6 +108,7 @@ type rawTpProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type rawTpMapSpecs struct {
+	Counts  *ebpf.MapSpec `ebpf:"counts"`
 	Events  *ebpf.MapSpec `ebpf:"events"`
 	Lost    *ebpf.MapSpec `ebpf:"lost"`
 	Newborn *ebpf.MapSpec `ebpf:"newborn"`
@@ -164,6 +166,7 @@ func (o *rawTpObjects) Close() error {
 //
 // It can be passed to loadRawTpObjects or ebpf.CollectionSpec.LoadAndAssign.
 type rawTpMaps struct {
+	Counts  *ebpf.Map `ebpf:"counts"`
 	Events  *ebpf.Map `ebpf:"events"`
 	Lost    *ebpf.Map `ebpf:"lost"`
 	Newborn *ebpf.Map `ebpf:"newborn"`
@@ -172,6 +175,7 @@ type rawTpMaps struct {
 
 func (m *rawTpMaps) Close() error {
 	return _RawTpClose(
+		m.Counts,
 		m.Events,
 		m.Lost,
 		m.Newborn,

@@ -59,6 +59,10 @@ type eventFiller struct {
 
 	// diag receives the notices of tasks that left the trace.
 	diag io.Writer
+
+	// delivered counts the calls read, by syscall number: against the
+	// kernel's counts, what was lost.
+	delivered [maxSyscalls]uint64
 }
 
 // newEventFiller returns a filler whose printer cuts strings at
@@ -113,6 +117,9 @@ func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
 			ev.Siginfo = f.printer.Siginfo(c.Data)
 		}
 		return true
+	}
+	if int(rec.Nr) < maxSyscalls {
+		f.delivered[rec.Nr]++
 	}
 	c := &f.call
 	c.Nr, c.Args, c.Ret = rec.Nr, rec.Args, rec.Ret

@@ -13,6 +13,13 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type tpBtfCallCount struct {
+	_       structs.HostLayout
+	Calls   uint64
+	Errors  uint64
+	TotalNs uint64
+}
+
 type tpBtfCaptureFlag uint32
 
 const (
@@ -116,6 +123,7 @@ const (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	tpBtfMapCounts               = "counts"
 	tpBtfMapEvents               = "events"
 	tpBtfMapLost                 = "lost"
 	tpBtfMapTasks                = "tasks"
@@ -206,6 +214,7 @@ type tpBtfProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tpBtfMapSpecs struct {
+	Counts *ebpf.MapSpec `ebpf:"counts"`
 	Events *ebpf.MapSpec `ebpf:"events"`
 	Lost   *ebpf.MapSpec `ebpf:"lost"`
 	Tasks  *ebpf.MapSpec `ebpf:"tasks"`
@@ -262,6 +271,7 @@ func (o *tpBtfObjects) Close() error {
 //
 // It can be passed to loadTpBtfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tpBtfMaps struct {
+	Counts *ebpf.Map `ebpf:"counts"`
 	Events *ebpf.Map `ebpf:"events"`
 	Lost   *ebpf.Map `ebpf:"lost"`
 	Tasks  *ebpf.Map `ebpf:"tasks"`
@@ -269,6 +279,7 @@ type tpBtfMaps struct {
 
 func (m *tpBtfMaps) Close() error {
 	return _TpBtfClose(
+		m.Counts,
 		m.Events,
 		m.Lost,
 		m.Tasks,

@@ -16,6 +16,7 @@ import (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	tracepointMapCounts               = "counts"
 	tracepointMapEvents               = "events"
 	tracepointMapLost                 = "lost"
 	tracepointMapNewborn              = "newborn"
@@ -107,6 +108,7 @@ type tracepointProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracepointMapSpecs struct {
+	Counts  *ebpf.MapSpec `ebpf:"counts"`
 	Events  *ebpf.MapSpec `ebpf:"events"`
 	Lost    *ebpf.MapSpec `ebpf:"lost"`
 	Newborn *ebpf.MapSpec `ebpf:"newborn"`
@@ -164,6 +166,7 @@ func (o *tracepointObjects) Close() error {
 //
 // It can be passed to loadTracepointObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracepointMaps struct {
+	Counts  *ebpf.Map `ebpf:"counts"`
 	Events  *ebpf.Map `ebpf:"events"`
 	Lost    *ebpf.Map `ebpf:"lost"`
 	Newborn *ebpf.Map `ebpf:"newborn"`
@@ -172,6 +175,7 @@ type tracepointMaps struct {
 
 func (m *tracepointMaps) Close() error {
 	return _TracepointClose(
+		m.Counts,
 		m.Events,
 		m.Lost,
 		m.Newborn,
