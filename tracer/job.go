@@ -74,6 +74,18 @@ func (j *Job) Status() int { return ShellStatus(j.cmd.ProcessState) }
 // Signal sends sig to the whole group.
 func (j *Job) Signal(sig syscall.Signal) { syscall.Kill(-j.Pid(), sig) }
 
+// SignalLeavers sends sig to each process of traced that is not in the
+// job's process group: a traced process that left it (a daemon calls
+// setsid) is not reached by Signal, but is stopped with the rest. The
+// backend says which processes it traces.
+func (j *Job) SignalLeavers(sig syscall.Signal, traced []int) {
+	for _, pid := range traced {
+		if pgrp, _, ok := procGroup(pid); ok && pgrp != j.Pid() {
+			syscall.Kill(pid, sig)
+		}
+	}
+}
+
 // Stopper escalates the stop of a trace, one step at a time: Step runs the
 // first step when stracectl is asked to stop (a signal), and then, each
 // time C fires (Options.KillAfter after the step before), the next one,
@@ -133,14 +145,18 @@ func (o *Options) KillStep(what string, kill func()) func() {
 
 // GroupMembers lists the processes of process group pgid, from /proc.
 func GroupMembers(pgid int) []int {
+	return Processes(func(pid int) bool {
+		pgrp, _, ok := procGroup(pid)
+		return ok && pgrp == pgid
+	})
+}
+
+// Processes lists the processes for which keep is true, from /proc.
+func Processes(keep func(pid int) bool) []int {
 	entries, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if pgrp, _, ok := procGroup(pid); ok && pgrp == pgid {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && keep(pid) {
 			pids = append(pids, pid)
 		}
 	}

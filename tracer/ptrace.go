@@ -203,6 +203,12 @@ func TracerOf(pid int) int {
 	return n
 }
 
+// TracedBy lists the processes that tracer ptraces (the TracerPid of
+// their leader thread): the tasks of the strace backend's strace.
+func TracedBy(tracer int) []int {
+	return Processes(func(pid int) bool { return TracerOf(pid) == tracer })
+}
+
 // Capabilities returns this process's permitted and effective sets.
 func Capabilities() (permitted, effective uint64, err error) {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}

@@ -99,7 +99,10 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out tracer.Sink) (
 	if err != nil {
 		return 0, fmt.Errorf("cannot run %s: %w", argv[0], err)
 	}
-	cmd := &exec.Cmd{Path: path, Args: argv}
+	// Should stracectl be killed (SIGKILL: nothing can be passed on), the
+	// command dies with it rather than run on untraced. Its children are
+	// not reached: the kernel has no such signal for them.
+	cmd := &exec.Cmd{Path: path, Args: argv, SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}}
 	b.opts.GiveStdio(cmd)
 	r, err := newRingReader(b)
 	if err != nil {
@@ -117,13 +120,18 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out tracer.Sink) (
 	reading := r.start(out)
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
-	// Stop the command's process group with the signal we got (Ctrl-C
-	// ends it as it would end it untraced), then SIGKILL; tasks that left
-	// the group are given up on (detached).
+	// Stop the command's process group, and every traced process that
+	// left it (setsid), with the signal we got (Ctrl-C ends the command as
+	// it would end it untraced), then SIGKILL; a task still alive after
+	// that (in an uninterruptible sleep, say) is given up on.
 	gaveUp := false
+	stopAll := func(sig syscall.Signal) {
+		job.Signal(sig)
+		job.SignalLeavers(sig, b.tracedProcesses())
+	}
 	stop := b.opts.NewStopper(
-		func() { job.Signal(tracer.StopSignal(ctx)) },
-		b.opts.KillStep("the traced command", func() { job.Signal(syscall.SIGKILL) }),
+		func() { stopAll(tracer.StopSignal(ctx)) },
+		b.opts.KillStep("the traced command", func() { stopAll(syscall.SIGKILL) }),
 		func() { gaveUp = true },
 	)
 	defer stop.Close()
@@ -181,6 +189,21 @@ func (b *ebpfBackend) liveTasks() (int64, error) {
 		return 0, fmt.Errorf("reading the count of traced tasks: %w", err)
 	}
 	return n + b.seeded, nil
+}
+
+// tracedProcesses lists the processes in the traced tree, asking the
+// tasks map about each process of /proc (a task storage map is looked up
+// by pidfd and cannot be walked).
+func (b *ebpfBackend) tracedProcesses() []int {
+	var st taskState
+	return tracer.Processes(func(pid int) bool {
+		fd, err := unix.PidfdOpen(pid, 0)
+		if err != nil {
+			return false
+		}
+		defer unix.Close(fd)
+		return b.objs.Tasks.Lookup(uint32(fd), &st) == nil
+	})
 }
 
 // startTraced starts cmd from a thread locked for the purpose, whose id the

@@ -366,21 +366,27 @@ func (p *pacedReader) wait() {
 }
 
 // supervise waits for strace to exit and says whether we stopped it. When
-// ctx is cancelled it stops the trace: a traced command's process group
-// gets the signal that stopped us (strace itself ignores it and reports the
-// command's end), attached strace gets SIGINT and detaches. What has not
+// ctx is cancelled it stops the trace: a traced command's process group,
+// and every process strace traces outside it (a daemon that called
+// setsid), get the signal that stopped us (strace itself ignores it and
+// reports the command's end); attached strace gets SIGINT and detaches. What has not
 // ended after the grace period is killed: the traced processes first, so
 // that strace reports their end and flushes its trace, then strace too.
 func (b *straceBackend) supervise(ctx context.Context, job *tracer.Job, attach bool) bool {
 	pid := job.Pid()
 	stop := b.opts.NewStopper(
-		func() { job.Signal(tracer.StopSignal(ctx)) },
+		func() {
+			sig := tracer.StopSignal(ctx)
+			job.Signal(sig)
+			job.SignalLeavers(sig, tracer.TracedBy(pid))
+		},
 		b.opts.KillStep("the traced command", func() {
 			for _, p := range tracer.GroupMembers(pid) {
 				if p != pid {
 					unix.Kill(p, syscall.SIGKILL)
 				}
 			}
+			job.SignalLeavers(syscall.SIGKILL, tracer.TracedBy(pid))
 		}),
 		b.opts.KillStep("strace, after its tracees' kill,", func() { job.Signal(syscall.SIGKILL) }),
 	)
