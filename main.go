@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -38,12 +39,14 @@ type Globals struct {
 // CLI is the command line.
 type CLI struct {
 	Globals
-	Parse  ParseCmd  `cmd:"" group:"events" help:"Turn strace's text output (files or stdin) into events."`
-	Run    RunCmd    `cmd:"" group:"events" help:"Trace a command and write its events; exit with its status."`
-	Attach AttachCmd `cmd:"" group:"events" help:"Trace running processes until they exit or Ctrl-C detaches."`
-	Schema SchemaCmd `cmd:"" group:"events" help:"Print the JSON Schema of an event."`
-	Stats  StatsCmd  `cmd:"" group:"profiles" help:"Print a syscall profile (calls, errors, latency percentiles) of a trace, like strace -c."`
-	Diff   DiffCmd   `cmd:"" group:"profiles" help:"Compare two syscall profiles; exit 1 on a change beyond tolerance (a CI gate)."`
+	Parse  ParseCmd   `cmd:"" group:"events" help:"Turn strace's text output (files or stdin) into events."`
+	Run    RunCmd     `cmd:"" group:"events" help:"Trace a command and write its events; exit with its status."`
+	Attach AttachCmd  `cmd:"" group:"events" help:"Trace running processes until they exit or Ctrl-C detaches."`
+	Schema SchemaCmd  `cmd:"" group:"events" help:"Print the JSON Schema of an event."`
+	Stats  StatsCmd   `cmd:"" group:"profiles" help:"Print a syscall profile (calls, errors, latency percentiles) of a trace, like strace -c."`
+	Diff   DiffCmd    `cmd:"" group:"profiles" help:"Compare two syscall profiles; exit 1 on a change beyond tolerance (a CI gate)."`
+	Help   HelpCmd    `cmd:"" group:"other" help:"Show the help of stracectl or of a command."`
+	Ver    VersionCmd `cmd:"" name:"version" group:"other" help:"Print the version."`
 }
 
 // OutputFlags choose how and where events are written.
@@ -104,7 +107,7 @@ type StatsCmd struct {
 }
 
 // Run aggregates every input into one profile and prints it, also when a
-// signal (Ctrl-C) stopped the reading.
+// signal (Ctrl-C) stopped the reading; nothing when an input failed.
 func (c *StatsCmd) Run(g *Globals) error {
 	format := profile.Table
 	switch {
@@ -113,13 +116,7 @@ func (c *StatsCmd) Run(g *Globals) error {
 	case c.CSV:
 		format = profile.CSV
 	}
-	out, err := profile.CreateSummary(c.Output, profile.GroupBy(c.By), profile.SortKey(c.Sort), format)
-	if err != nil {
-		return err
-	}
-	pump, stop := g.pump(true, parse.Options{})
-	defer stop()
-	return emit.Run(pump, c.Files, out, profile.NewReader, profile.TraceOnly)
+	return profileInputs(g, c.Files, c.Output, profile.GroupBy(c.By), profile.SortKey(c.Sort), format)
 }
 
 // DiffCmd compares two syscall profiles.
@@ -201,22 +198,33 @@ func main() {
 	// not survive exec into a traced command.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
+	// No command at all: the help, on stderr as a usage error (as go does).
+	args, helpOut, helpStatus := os.Args[1:], io.Writer(os.Stdout), 0
+	if len(args) == 0 {
+		args, helpOut, helpStatus = []string{"--help"}, os.Stderr, 2
+	}
 	var cli CLI
 	parser := kong.Must(&cli,
 		kong.Name("stracectl"),
 		kong.Description("Turn Linux system calls into a stream of events: JSON Lines or CSV, one per line, for jq, awk, databases and CI."),
 		kong.Vars{"version": versionString()},
-		kong.Groups{"events": "Events:", "profiles": "Syscall profiles:", "output": "Output:", "tracing": "Tracing:"},
+		kong.Groups{"events": "Events:", "profiles": "Syscall profiles:", "other": "Other:", "output": "Output:", "tracing": "Tracing:"},
+		kong.Help(printHelp),
+		kong.Writers(helpOut, os.Stderr),
+		kong.Exit(func(code int) { os.Exit(max(code, helpStatus)) }),
 	)
-	ctx, err := parser.Parse(os.Args[1:])
+	ctx, err := parser.Parse(args)
 	if errors.Is(err, syscall.EPIPE) { // --help | head
 		os.Exit(0)
 	}
 	if err != nil {
 		// A command-line mistake: the message on stderr (stdout is for
 		// events), status 2 as for other Unix tools and as diff documents.
-		fmt.Fprintf(os.Stderr, "stracectl: %v (see: stracectl --help)\n", err)
+		fmt.Fprintln(os.Stderr, parseErrorMessage(err))
 		os.Exit(2)
+	}
+	if err := checkStdio(ctx.Selected().Target.Addr().Interface()); err != nil {
+		os.Exit(statusOf(err))
 	}
 	os.Exit(statusOf(ctx.Run(&cli.Globals)))
 }

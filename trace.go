@@ -20,20 +20,22 @@ import (
 // TraceFlags are the tracing flags of run and attach; they mean the same on
 // every backend.
 type TraceFlags struct {
-	Backend     string `enum:"auto,strace,ebpf" default:"auto" group:"tracing" help:"Tracing backend: auto (eBPF where it can load, else strace), strace or ebpf."`
-	StringLimit int    `short:"s" name:"string-limit" default:"32" placeholder:"N" group:"tracing" help:"Show at most N bytes of each string argument (strace -s)."`
-	FdPaths     int    `short:"y" name:"decode-fds" type:"counter" group:"tracing" help:"Show file descriptors with their paths, 3</etc/passwd> (strace -y; -yy on the strace backend adds socket details)."`
-	Syscalls    string `short:"e" name:"syscalls" placeholder:"SYSCALLS" group:"tracing" help:"Trace only these calls: comma-separated names or strace classes (%file, %net, %process...)."`
-	Failed      bool   `group:"tracing" help:"Keep only calls that failed (strace -Z)."`
-	BufferSize  int    `name:"buffer-size" default:"16777216" placeholder:"BYTES" group:"tracing" help:"eBPF ring buffer size in bytes."`
-	Strict      bool   `group:"tracing" help:"Exit with status 1 when any event was lost or any strace line was not understood."`
+	Backend     string   `enum:"auto,strace,ebpf" default:"auto" group:"tracing" help:"Tracing backend: auto (eBPF where it can load, else strace), strace or ebpf."`
+	StringLimit int      `short:"s" name:"string-limit" default:"32" placeholder:"N" group:"tracing" help:"Show at most N bytes of each string argument (strace -s; default: ${default})."`
+	FdPaths     int      `short:"y" name:"decode-fds" type:"counter" group:"tracing" help:"Show file descriptors with their paths, 3</etc/passwd> (strace -y; -yy on the strace backend adds socket details)."`
+	Syscalls    string   `short:"e" name:"syscalls" placeholder:"SYSCALLS" group:"tracing" help:"Trace only these calls: comma-separated names or strace classes (%file, %net, %process...), as NAMES or trace=NAMES; status=failed is --failed."`
+	Failed      bool     `short:"Z" group:"tracing" help:"Keep only calls that failed (strace -Z)."`
+	BufferSize  byteSize `name:"buffer-size" default:"16MiB" placeholder:"SIZE" group:"tracing" help:"eBPF ring buffer size: bytes, or with K, M or G (default: ${default})."`
+	Strict      bool     `group:"tracing" help:"Exit with status 1 when any event was lost or any strace line was not understood."`
+	Quiet       int      `short:"q" type:"counter" group:"tracing" help:"Do not say that --backend auto fell back to strace (strace -q)."`
+	StraceHabits
 }
 
 // RunCmd traces a command.
 type RunCmd struct {
 	OutputFlags
 	TraceFlags
-	Command []string `arg:"" passthrough:"" name:"CMD" help:"The command and its arguments (after --). When events go to stdout, its stdout is sent to stderr so that the stream stays pure; with -o FILE its output is left alone."`
+	Command []string `arg:"" optional:"" passthrough:"partial" name:"CMD" help:"The command and its arguments, after every flag of stracectl (and after --). When events go to stdout, its stdout is sent to stderr so that the stream stays pure; with -o FILE its output is left alone."`
 }
 
 // Run traces the command and returns its exit status as ours.
@@ -41,6 +43,9 @@ func (c *RunCmd) Run(g *Globals) error {
 	argv := c.Command
 	if len(argv) > 0 && argv[0] == "--" {
 		argv = argv[1:] // kong keeps the -- that ends our flags
+	}
+	if len(argv) == 0 {
+		return usageError{tracer.ErrNoCommand.Error()}
 	}
 	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
 		return b.Run(ctx, argv, s)
@@ -51,13 +56,19 @@ func (c *RunCmd) Run(g *Globals) error {
 type AttachCmd struct {
 	OutputFlags
 	TraceFlags
-	Pids []int `arg:"" name:"PID" help:"Processes to trace, with all their threads and future children."`
+	PidFlags []string `short:"p" name:"pid" placeholder:"PID" group:"tracing" help:"A process to trace (strace -p): may be repeated, or a comma-separated list."`
+	Pids     []string `arg:"" optional:"" name:"PID" help:"Processes to trace, with all their threads and future children: PID PID or PID,PID."`
 }
 
-// Run attaches until the processes exit or Ctrl-C detaches.
+// Run attaches until the processes exit or Ctrl-C detaches. A PID that
+// cannot be traced is reported and the others are traced, as strace does.
 func (c *AttachCmd) Run(g *Globals) error {
+	pids, err := parsePIDs(c.PidFlags, c.Pids)
+	if err != nil {
+		return err
+	}
 	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
-		return 0, b.Attach(ctx, c.Pids, s)
+		return 0, b.Attach(ctx, pids, s)
 	})
 }
 
@@ -66,6 +77,7 @@ func (c *AttachCmd) Run(g *Globals) error {
 // returns becomes ours.
 func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context, tracer.Backend, *emit.Stream) (int, error)) error {
 	emit.TuneGCForStreaming()
+	tf.note(os.Stderr, out.Output)
 	b, err := tracer.New(tf.Backend, tf.options(g, out))
 	if err != nil {
 		return err
@@ -91,8 +103,8 @@ func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context
 // the traced program's stdout is sent to our stderr so that the event
 // stream stays pure; with -o FILE the program's output is left alone.
 func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
-	o := tracer.Options{StringLimit: t.StringLimit, FdPaths: t.FdPaths, FailedOnly: t.Failed, BufferSize: t.BufferSize, Raw: out.Raw,
-		Strict: t.Strict, Debug: g.Debug, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	o := tracer.Options{StringLimit: t.StringLimit, FdPaths: t.FdPaths, FailedOnly: t.Failed, BufferSize: int(t.BufferSize), Raw: out.Raw,
+		Strict: t.Strict, Quiet: t.Quiet > 0, Debug: g.Debug, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	for name := range strings.SplitSeq(t.Syscalls, ",") {
 		if name = strings.TrimSpace(name); name != "" {
 			o.Syscalls = append(o.Syscalls, name)

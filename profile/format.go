@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"io"
 	"maps"
 	"slices"
@@ -81,16 +80,6 @@ type Summary struct {
 // sorted by sort.
 func NewSummary(w io.Writer, by GroupBy, sort SortKey, format Format) *Summary {
 	return &Summary{Profile: New(by), w: w, sort: sort, format: format}
-}
-
-// CreateSummary creates the output of a Summary at path (stdout for "" and
-// "-").
-func CreateSummary(path string, by GroupBy, sort SortKey, format Format) (*emit.Output, error) {
-	out, err := emit.CreateOutput(path, func(w io.Writer) emit.Sink { return NewSummary(w, by, sort, format) })
-	if err != nil {
-		return nil, fmt.Errorf("cannot write the profile: %w", err)
-	}
-	return out, nil
 }
 
 // Close prints the summary.
