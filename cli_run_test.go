@@ -443,10 +443,18 @@ func TestAttachErrors(t *testing.T) {
 	}{
 		{"no such process", gone.Process.Pid, fmt.Sprintf("no such process: %d", gone.Process.Pid)},
 		{"already traced", traced, fmt.Sprintf("cannot attach to process %d: it is already traced by process %d", traced, tracer.Process.Pid)},
-		{"not a pid", 0, "invalid PID 0"},
+		{"stracectl itself", 0, "it is stracectl itself"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := runStracectl(t, nil, "attach", "--backend", "strace", strconv.Itoa(tc.pid))
+			pid := strconv.Itoa(tc.pid)
+			if tc.pid == 0 {
+				pid = "$$" // the shell execs stracectl: its own pid
+			}
+			cmd := exec.Command("sh", "-c", "exec "+stracectlBin+" attach --backend strace "+pid)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			res := result{code: exitCode(t, cmd.Run())}
+			res.stdout, res.stderr = stdout.Bytes(), stderr.Bytes()
 			if res.code != 1 {
 				t.Errorf("exit status %d, want 1", res.code)
 			}
