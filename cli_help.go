@@ -15,6 +15,12 @@ import (
 	"github.com/alecthomas/kong"
 )
 
+// HelpCommands are the commands about stracectl itself, listed last.
+type HelpCommands struct {
+	Help HelpCmd    `cmd:"" group:"other" help:"Show the help of stracectl or of a command."`
+	Ver  VersionCmd `cmd:"" name:"version" group:"other" help:"Print the version."`
+}
+
 // HelpCmd prints the help of stracectl or of one command.
 type HelpCmd struct {
 	Command []string `arg:"" optional:"" name:"COMMAND" help:"The command to explain."`

@@ -39,14 +39,14 @@ type Globals struct {
 // CLI is the command line.
 type CLI struct {
 	Globals
-	Parse  ParseCmd   `cmd:"" group:"events" help:"Turn strace's text output (files or stdin) into events."`
-	Run    RunCmd     `cmd:"" group:"events" help:"Trace a command and write its events; exit with its status."`
-	Attach AttachCmd  `cmd:"" group:"events" help:"Trace running processes until they exit or Ctrl-C detaches."`
-	Schema SchemaCmd  `cmd:"" group:"events" help:"Print the JSON Schema of an event."`
-	Stats  StatsCmd   `cmd:"" group:"profiles" help:"Print a syscall profile (calls, errors, latency percentiles) of a trace, like strace -c."`
-	Diff   DiffCmd    `cmd:"" group:"profiles" help:"Compare two syscall profiles; exit 1 on a change beyond tolerance (a CI gate)."`
-	Help   HelpCmd    `cmd:"" group:"other" help:"Show the help of stracectl or of a command."`
-	Ver    VersionCmd `cmd:"" name:"version" group:"other" help:"Print the version."`
+	Parse  ParseCmd  `cmd:"" group:"events" help:"Turn strace's text output (files or stdin) into events."`
+	Run    RunCmd    `cmd:"" group:"events" help:"Trace a command and write its events; exit with its status."`
+	Attach AttachCmd `cmd:"" group:"events" help:"Trace running processes until they exit or Ctrl-C detaches."`
+	Schema SchemaCmd `cmd:"" group:"events" help:"Print the JSON Schema of an event."`
+	Stats  StatsCmd  `cmd:"" group:"profiles" help:"Print a syscall profile (calls, errors, latency percentiles) of a trace, like strace -c."`
+	Diff   DiffCmd   `cmd:"" group:"profiles" help:"Compare two syscall profiles; exit 1 on a change beyond tolerance (a CI gate)."`
+
+	HelpCommands
 }
 
 // OutputFlags choose how and where events are written.
