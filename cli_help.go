@@ -7,9 +7,11 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/alecthomas/kong"
@@ -131,4 +133,17 @@ Needs no privileges.`
 // Help is the detail of schema --help.
 func (SchemaCmd) Help() string {
 	return `Exit status: 0 success; 1 when stdout cannot be written.`
+}
+
+// version is set at build time with -ldflags "-X main.version=..."; without
+// it the module version Go stamps from version control is used.
+var version = ""
+
+// versionString is the version -ldflags set, else the one Go stamped from
+// version control (v0.0.0-DATE-REVISION, +dirty with local changes).
+func versionString() string {
+	if info, ok := debug.ReadBuildInfo(); ok && version == "" && info.Main.Version != "(devel)" {
+		version = info.Main.Version
+	}
+	return cmp.Or(version, "devel")
 }

@@ -7,14 +7,12 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -25,10 +23,6 @@ import (
 	"github.com/stracectl/stracectl/profile"
 	"github.com/stracectl/stracectl/tracer"
 )
-
-// version is set at build time with -ldflags "-X main.version=..."; without
-// it the module version Go stamps from version control is used.
-var version = ""
 
 // Globals are the flags every command sees; each command's Run gets them.
 type Globals struct {
@@ -245,13 +239,4 @@ func statusOf(err error) int {
 		return 2
 	}
 	return 1
-}
-
-// versionString is the version -ldflags set, else the one Go stamped from
-// version control (v0.0.0-DATE-REVISION, +dirty with local changes).
-func versionString() string {
-	if info, ok := debug.ReadBuildInfo(); ok && version == "" && info.Main.Version != "(devel)" {
-		version = info.Main.Version
-	}
-	return cmp.Or(version, "devel")
 }
