@@ -111,6 +111,7 @@ func generate(src, include, out string) error {
 		classFlags[c.flag] = true
 	}
 
+	names := map[string][]syscallRow{}
 	for _, a := range arches(include) {
 		kernel, err := uapiSyscalls(a)
 		if err != nil {
@@ -145,6 +146,10 @@ func generate(src, include, out string) error {
 		if err := writeArch(filepath.Join(out, "syscalls_"+a.goarch+".go"), prov, a.goarch, table, xlats, consts, signals, ioctls); err != nil {
 			return err
 		}
+		names[a.goarch] = table
+	}
+	if err := writeNames(filepath.Join(out, "syscallnames.go"), prov, names); err != nil {
+		return err
 	}
 
 	errnos, err := errnoTable(include, src)
@@ -964,6 +969,24 @@ func signalNames(a arch, src string) ([]string, error) {
 		return nil, fmt.Errorf("%s: only %d signals found", path, len(names))
 	}
 	return names, nil
+}
+
+// writeNames writes the syscall names of every arch into one file that
+// builds on every GOARCH, for what names calls of another machine (seccomp
+// profiles); the tables of syscalls_GOARCH.go serve the machine's tracer.
+func writeNames(path string, prov provenance, tables map[string][]syscallRow) error {
+	var b bytes.Buffer
+	header(&b, prov)
+	for _, goarch := range []string{"amd64", "arm64"} {
+		fmt.Fprintf(&b, "// %sSyscallNames is indexed by %s syscall number: the names of\n"+
+			"// syscallTable, on every GOARCH. Unused numbers are \"\".\n", goarch, goarch)
+		fmt.Fprintf(&b, "var %sSyscallNames = [...]string{\n", goarch)
+		for _, r := range tables[goarch] {
+			fmt.Fprintf(&b, "\t%d: %q,\n", r.nr, r.name)
+		}
+		b.WriteString("}\n\n")
+	}
+	return writeGo(path, b.Bytes())
 }
 
 func writeArch(path string, prov provenance, goarch string, rows []syscallRow, xlats []namedXlat, consts []archConst, signals []string, ioctls []ioctlName) error {
