@@ -1,12 +1,11 @@
 package main
 
 // What stats does around the profile: it writes the profile only once
-// every input has been read, so that an input error leaves nothing behind
-// (no blank profile in -o FILE to pass for a baseline), and it says on
-// stderr when the input lacks what --by or --sort asked for.
+// every input has been read and merged, so that an input error leaves
+// nothing behind (no blank profile in -o FILE to pass for a baseline), and
+// it says on stderr when the input lacks what --by or --sort asked for.
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,35 +13,26 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/stracectl/stracectl/emit"
 	"github.com/stracectl/stracectl/parse"
 	"github.com/stracectl/stracectl/profile"
 )
 
-// profileInputs reads every input into a summary written to a buffer, and
-// writes the buffer to path (stdout for "" and "-") only when all went
-// well. That the output can be written is checked before any input is
-// read, without changing it.
+// profileInputs merges every input into one profile (see profile.Collect)
+// and writes it to path (stdout for "" and "-"; a file replaced at once,
+// see profile.WriteOutput) only when all went well. That the output can be
+// written is checked before any input is read, without changing it.
 func profileInputs(g *Globals, files []string, path string, by profile.GroupBy, sort profile.SortKey, format profile.Format) error {
 	if err := probeOutput(path); err != nil {
 		return fmt.Errorf("cannot write the profile: %w", err)
 	}
-	var text bytes.Buffer
-	summary := profile.NewSummary(&text, by, sort, format)
 	pump, stop := g.pump(true, parse.Options{})
 	defer stop()
-	if err := emit.Run(pump, files, summary, profile.NewReader, profile.TraceOnly); err != nil {
+	prof, err := profile.Collect(pump, files, by)
+	if err != nil {
 		return err
 	}
-	noteMissing(os.Stderr, summary.Rows(), by, sort)
-	if toStdout(path) {
-		_, err := os.Stdout.Write(text.Bytes())
-		return err
-	}
-	if err := os.WriteFile(path, text.Bytes(), 0o666); err != nil {
-		return fmt.Errorf("cannot write the profile: %w", err)
-	}
-	return nil
+	noteMissing(os.Stderr, prof.Rows(), by, sort)
+	return profile.WriteOutput(path, func(w io.Writer) error { return prof.Print(w, sort, format) })
 }
 
 // probeOutput checks that path can be written without changing it: an

@@ -1,7 +1,7 @@
 // Command stracectl turns Linux system calls into a structured stream: one
 // event per line, as JSON Lines or CSV, from strace's text output (parse) or
 // a traced command or process (run, attach), and syscall profiles of them
-// (stats, diff). This file is the command line: each command picks a source
+// (stats, diff, seccomp). This file is the command line: each command picks a source
 // and a sink (package emit runs the pipeline between them) and turns errors
 // into messages and exit statuses.
 package main
@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -39,6 +38,8 @@ type CLI struct {
 	Schema SchemaCmd `cmd:"" group:"events" help:"Print the JSON Schema of an event."`
 	Stats  StatsCmd  `cmd:"" group:"profiles" help:"Print a syscall profile (calls, errors, latency percentiles) of a trace, like strace -c."`
 	Diff   DiffCmd   `cmd:"" group:"profiles" help:"Compare two syscall profiles; exit 1 on a change beyond tolerance (a CI gate)."`
+
+	Seccomp SeccompCmd `cmd:"" group:"profiles" help:"Write the seccomp profile (OCI/Docker JSON) that allows the syscalls of traces, or check one against them."`
 
 	HelpCommands
 }
@@ -97,10 +98,10 @@ type StatsCmd struct {
 	JSON   bool     `xor:"format" help:"Write one JSON object per group per line (no total row)."`
 	CSV    bool     `xor:"format" help:"Write CSV with a header row (no total row)."`
 	Output string   `short:"o" placeholder:"FILE" help:"Write the profile to FILE instead of stdout."`
-	Files  []string `arg:"" optional:"" name:"FILE" help:"strace output or stracectl JSON Lines, told apart per input; - or none for stdin."`
+	Files  []string `arg:"" optional:"" name:"FILE" help:"strace output, stracectl JSON Lines or stats --json profiles, told apart per input and merged (each trace is one run); - or none for stdin."`
 }
 
-// Run aggregates every input into one profile and prints it, also when a
+// Run merges every input into one profile and prints it, also when a
 // signal (Ctrl-C) stopped the reading; nothing when an input failed.
 func (c *StatsCmd) Run(g *Globals) error {
 	format := profile.Table
@@ -120,18 +121,21 @@ type DiffCmd struct {
 	Ignore    []string `placeholder:"SYSCALLS" help:"Leave out these syscalls, comma-separated (e.g. futex, which varies run to run)."`
 	Only      []string `placeholder:"SYSCALLS" help:"Compare only these syscalls, comma-separated."`
 	Latency   *float64 `placeholder:"PCT" help:"Also fail when a syscall's p95 latency grows by more than PCT percent (needs durations on both sides)."`
-	JSON      bool     `help:"Write one JSON object per change instead of a table."`
-	Old       string   `arg:"" name:"OLD" help:"The baseline: strace output, stracectl JSON Lines, or stats --json output."`
-	New       string   `arg:"" name:"NEW" help:"The profile to check, in any of the same forms."`
+	JSON      bool     `xor:"report" help:"Write one JSON object per change instead of a table."`
+	GateFlags
+	Old string `arg:"" name:"OLD" help:"The baseline: strace output, stracectl JSON Lines, or stats --json output (of one run or several)."`
+	New string `arg:"" name:"NEW" help:"The profile to check, in any of the same forms."`
 }
 
 // Help is the detail of diff --help.
 func (c *DiffCmd) Help() string {
 	return `Each input may be strace output, stracectl JSON Lines events, or the output of stats --json (a recorded baseline), mixed freely; only syscall names, counts, errnos and durations matter, never pids, addresses or timestamps.
 
-Per syscall it compares calls, errors and failures per errno, and with --latency the p95 latency. A syscall that appears or vanishes, or a new errno on a syscall, always fails; a count fails when it changes by more than --tolerance percent and more than --min-delta.
+Per syscall it compares calls, errors and failures per errno, and with --latency the p95 latency. A baseline merged from several runs (stats --json RUN...) gives each count a band, the least and most in one run: a count inside the band passes, and outside it only fails when it is beyond the band by more than --tolerance percent and more than --min-delta; a syscall absent from some baseline runs is flaky and never fails.
 
-Exit status: 0 no change beyond tolerance, 1 a regression (each offending syscall is named), 2 an unreadable input or a usage error.`
+Each rule has a severity, fail, warn or ignore, set by --new-syscall, --new-errno, --count, --vanished, --slower or a --policy file: by default a new syscall, a new errno on a syscall, a count beyond tolerance and a slower p95 fail, a vanished syscall warns.
+
+Exit status: 0 nothing fails (also with --advisory, and after --update), 1 a regression (each failing syscall is named), 2 an unreadable input or a usage error.`
 }
 
 // Run exits 0 when nothing changed beyond tolerance, 1 on a regression
@@ -142,22 +146,24 @@ func (c *DiffCmd) Run(g *Globals) error {
 	if c.Latency != nil {
 		opts.GateLatency, opts.LatencyPct = true, *c.Latency
 	}
+	if err := c.GateFlags.apply(&opts); err != nil {
+		return usageError{err.Error()}
+	}
 	report, err := profile.Compare(emit.Pump{Debug: g.Debug, Named: true, Noun: "profile"}, c.Old, c.New, opts)
 	if err != nil {
 		return usageError{err.Error()}
 	}
 	write := report.WriteText
-	if c.JSON {
+	switch {
+	case c.JSON:
 		write = report.WriteJSON
+	case c.Markdown:
+		write = report.WriteMarkdown
 	}
 	if err := write(os.Stdout); err != nil {
 		return err
 	}
-	if regs := report.Regressions(); len(regs) > 0 {
-		fmt.Fprintf(os.Stderr, "stracectl: syscall profile changed beyond tolerance: %s\n", strings.Join(regs, ", "))
-		return exitError{1}
-	}
-	return nil
+	return c.GateFlags.finish(report, c.Old, c.New)
 }
 
 // pump returns the pump of a command that reads inputs until they end or
@@ -202,7 +208,7 @@ func main() {
 		kong.Name("stracectl"),
 		kong.Description("Turn Linux system calls into a stream of events: JSON Lines or CSV, one per line, for jq, awk, databases and CI."),
 		kong.Vars{"version": versionString()},
-		kong.Groups{"events": "Events:", "profiles": "Syscall profiles:", "other": "Other:", "output": "Output:", "tracing": "Tracing:"},
+		kong.Groups{"events": "Events:", "profiles": "Syscall profiles:", "other": "Other:", "output": "Output:", "tracing": "Tracing:", "rules": "Rules:"},
 		kong.Help(printHelp),
 		kong.Writers(helpOut, os.Stderr),
 		kong.Exit(func(code int) { os.Exit(max(code, helpStatus)) }),

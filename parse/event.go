@@ -321,6 +321,14 @@ func (e *Event) Counts() bool {
 	return e.Returned && e.Ret != "" && e.Ret[0] != '?'
 }
 
+// Unfinished reports whether the event is a call that was made but did not
+// complete (it never returned, or returned "?"): strace -c does not count
+// it, but a seccomp allow-list must allow it. Calls strace could not name
+// are neither counted nor unfinished.
+func (e *Event) Unfinished() bool {
+	return e.Kind == KindSyscall && e.Syscall != "" && !isUnknownSyscallName(e.Syscall) && !e.Counts()
+}
+
 // Failed reports whether the event counts as a call and failed.
 func (e *Event) Failed() bool { return e.Errno != "" && e.Counts() }
 

@@ -1,33 +1,43 @@
 package profile
 
 import (
-	"bufio"
-	"encoding/json"
-	"fmt"
+	"cmp"
 	"io"
 	"iter"
-	"math"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // DiffOptions are the gates of stracectl diff. A count (calls, errors, or
-// failures with one errno) regresses when it changes by more than
-// TolerancePct percent of the old count AND by more than MinDelta; a
-// syscall that appears or vanishes, and a new errno on a syscall, always
-// regress.
+// failures with one errno) is compared with the baseline's band: the
+// least and most it reached in one baseline run (the count itself for a
+// baseline of one run). It passes inside the band, and also outside it
+// unless it is beyond the band's nearer end by more than TolerancePct
+// percent of that end AND by more than MinDelta. What fails, warns or is
+// ignored is the Policy's choice.
 type DiffOptions struct {
 	TolerancePct float64
 	MinDelta     int64
 	// Ignore leaves these syscalls out (e.g. futex, which varies run to
 	// run); Only, when not empty, compares these syscalls alone.
 	Ignore, Only []string
-	// GateLatency also fails a p95 latency that grows by more than
-	// LatencyPct percent; a syscall without durations on both sides is
-	// not gated (see HasDurations).
+	// GateLatency also judges a p95 latency that grows by more than
+	// LatencyPct percent (RuleSlower); a syscall without durations on
+	// both sides is not judged (see HasDurations).
 	GateLatency bool
 	LatencyPct  float64
+	// Policy gives each rule its severity; nil is DefaultPolicy.
+	Policy Policy
+	// TopPct, when above 0, applies the count rule only to the syscalls
+	// that make up TopPct percent of the baseline's calls (the most called
+	// first), and to the total of calls; the other rules apply to all.
+	TopPct float64
+	// Advisory reports as usual, but the gate never fails (Failed).
+	Advisory bool
+	// Update is for a comparison before rewriting OLD with NEW's profile
+	// (WriteBaseline): Compare then takes an OLD that does not exist yet
+	// as empty, and refuses an OLD that is a trace.
+	Update bool
 }
 
 // The metrics a Change is about.
@@ -38,17 +48,33 @@ const (
 	MetricP95    = "p95_ns" // p95 latency in nanoseconds
 )
 
+// TotalName is the Syscall of the change of the total of calls, judged
+// with DiffOptions.TopPct.
+const TotalName = "total"
+
 // Change is one changed value of a syscall between two profiles.
 type Change struct {
 	Syscall string
 	Metric  string // one of the Metric constants
 	Errno   string // with MetricErrno
-	// Old and New are the values; HasOld and HasNew are false when the
-	// syscall (or the errno) is absent on that side.
+	// Old and New are the values compared: with profiles of several runs,
+	// the ends of the bands nearest each other (see OldBand, NewBand).
+	// HasOld and HasNew are false when the syscall (or the errno) is
+	// absent on that side.
 	Old, New       int64
 	HasOld, HasNew bool
-	Regression     bool
-	Why            string // why it regresses or passes: "new syscall", "within tolerance"...
+	// OldBand and NewBand are the least and most count in one run of each
+	// side, over its OldRuns and NewRuns runs (zero for p95, and for an
+	// absent side).
+	OldBand, NewBand Band
+	OldRuns, NewRuns int64
+	// Rule is the rule that judged the change, "" for none; Verdict is
+	// that rule's severity when it finds fault, else OK.
+	Rule    Rule
+	Verdict Severity
+	// Regression is Verdict == Fail.
+	Regression bool
+	Why        string // why it regresses or passes: "new syscall", "within tolerance"...
 }
 
 // Delta is New minus Old, absent values counting as 0.
@@ -65,24 +91,42 @@ func (c *Change) Pct() (pct float64, ok bool) {
 
 // DiffReport is the result of comparing two profiles.
 type DiffReport struct {
-	Changes  []Change // by syscall, then calls, errors, errnos, p95
+	Changes  []Change // by syscall, then calls, errors, errnos, p95; the total last
 	Compared int      // syscalls compared (present on either side, not ignored)
 	// Unmatched lists the names of DiffOptions.Only found in neither
 	// profile: most likely a typo, which would make the gate pass vacuously.
 	Unmatched []string
-	opts      DiffOptions
+	// OldRuns and NewRuns are the runs each side holds.
+	OldRuns, NewRuns int64
+	// Top lists the syscalls the count rule judged with DiffOptions.TopPct.
+	Top     []string
+	opts    DiffOptions
+	newRows []Row
 }
 
-// Regressions returns the syscalls with a change beyond tolerance, sorted.
-func (r *DiffReport) Regressions() []string {
+// Regressions returns the syscalls with a change that fails, sorted.
+func (r *DiffReport) Regressions() []string { return r.syscallsWith(Fail) }
+
+// Warnings returns the syscalls with a change that warns, sorted.
+func (r *DiffReport) Warnings() []string { return r.syscallsWith(Warn) }
+
+// Failed reports whether the gate fails: a change fails, and the
+// comparison is not advisory.
+func (r *DiffReport) Failed() bool { return !r.opts.Advisory && len(r.Regressions()) > 0 }
+
+func (r *DiffReport) syscallsWith(v Severity) []string {
 	var names []string
 	for _, c := range r.Changes {
-		if c.Regression && (len(names) == 0 || names[len(names)-1] != c.Syscall) {
+		if c.Verdict == v && !slices.Contains(names, c.Syscall) {
 			names = append(names, c.Syscall)
 		}
 	}
 	return names
 }
+
+// WriteBaseline writes the new profile as stats --json does: the baseline
+// that --update writes.
+func (r *DiffReport) WriteBaseline(w io.Writer) error { return WriteJSON(w, r.newRows) }
 
 // HasDurations reports whether any row has durations: --latency needs
 // them on both sides.
@@ -90,27 +134,46 @@ func HasDurations(rows []Row) bool {
 	return slices.ContainsFunc(rows, func(r Row) bool { return r.Latency != nil })
 }
 
-// Diff compares two profiles grouped by syscall (see Reader.DiffRows).
+// Diff compares two profiles grouped by syscall (see Reader.DiffRows),
+// each of one run or several. Rows without completed calls (calls that
+// never returned alone) are not compared.
 func Diff(oldRows, newRows []Row, opts DiffOptions) *DiffReport {
+	if opts.Policy == nil {
+		opts.Policy = DefaultPolicy()
+	}
 	index := func(rows []Row) map[string]*Row {
 		m := make(map[string]*Row, len(rows))
 		for i := range rows {
-			m[rows[i].Name()] = &rows[i]
+			if rows[i].Calls > 0 {
+				m[rows[i].Name()] = &rows[i]
+			}
 		}
 		return m
 	}
 	olds, news := index(oldRows), index(newRows)
 	names := slices.DeleteFunc(slices.Sorted(keysOf(olds, news)), func(name string) bool { return !opts.selects(name) })
-	rep := &DiffReport{Compared: len(names), opts: opts}
+	rep := &DiffReport{Compared: len(names), OldRuns: runsOf(oldRows), NewRuns: runsOf(newRows), opts: opts, newRows: newRows}
 	for _, name := range opts.Only {
 		if olds[name] == nil && news[name] == nil {
 			rep.Unmatched = append(rep.Unmatched, name)
 		}
 	}
+	top := rep.top(names, olds)
 	for _, name := range names {
-		rep.compare(name, olds[name], news[name])
+		rep.compare(name, olds[name], news[name], top == nil || top[name])
+	}
+	if top != nil {
+		rep.total(names, olds, news)
 	}
 	return rep
+}
+
+// runsOf is the number of runs of a profile's rows.
+func runsOf(rows []Row) int64 {
+	if len(rows) == 0 {
+		return 1
+	}
+	return rows[0].runs()
 }
 
 func (o *DiffOptions) selects(name string) bool {
@@ -120,67 +183,181 @@ func (o *DiffOptions) selects(name string) bool {
 	return len(o.Only) == 0 || slices.Contains(o.Only, name)
 }
 
-// compare adds the changes of one syscall; either row may be nil.
-func (r *DiffReport) compare(name string, o, n *Row) {
+// top returns the syscalls that make up TopPct percent of the baseline's
+// calls, the most called first; nil without TopPct.
+func (r *DiffReport) top(names []string, olds map[string]*Row) map[string]bool {
+	if r.opts.TopPct <= 0 {
+		return nil
+	}
+	var total int64
+	var called []*Row
+	for _, name := range names {
+		if o := olds[name]; o != nil {
+			total += o.Calls
+			called = append(called, o)
+		}
+	}
+	slices.SortStableFunc(called, func(a, b *Row) int { return cmp.Compare(b.Calls, a.Calls) })
+	top := map[string]bool{}
+	var sum int64
+	for _, o := range called {
+		if 100*float64(sum) >= r.opts.TopPct*float64(total) {
+			break
+		}
+		sum += o.Calls
+		top[o.Name()] = true
+		r.Top = append(r.Top, o.Name())
+	}
+	return top
+}
+
+// compare adds the changes of one syscall; either row may be nil. counted
+// is false for a syscall the count rule leaves out (DiffOptions.TopPct).
+func (r *DiffReport) compare(name string, o, n *Row, counted bool) {
 	switch {
 	case o == nil:
-		r.add(Change{Syscall: name, Metric: MetricCalls, New: n.Calls, HasNew: true, Regression: true, Why: "new syscall"})
+		band := n.callsPerRun()
+		r.judge(Change{Syscall: name, Metric: MetricCalls, New: band.Max, HasNew: true, NewBand: band}, RuleNewSyscall, "new syscall")
 		return
 	case n == nil:
-		r.add(Change{Syscall: name, Metric: MetricCalls, Old: o.Calls, HasOld: true, Regression: true, Why: "vanished"})
+		if o.callsPerRun().Min == 0 {
+			return // absent from some baseline run too: inside its band
+		}
+		band := o.callsPerRun()
+		r.judge(Change{Syscall: name, Metric: MetricCalls, Old: band.Min, HasOld: true, OldBand: band}, RuleVanished, "vanished")
 		return
 	}
-	r.count(Change{Syscall: name, Metric: MetricCalls, Old: o.Calls, New: n.Calls, HasOld: true, HasNew: true})
-	r.count(Change{Syscall: name, Metric: MetricErrors, Old: o.Errors, New: n.Errors, HasOld: true, HasNew: true})
-	errnos := slices.Sorted(keysOf(o.Errnos, n.Errnos))
-	for _, e := range errnos {
-		ov, inOld := o.Errnos[e]
-		nv, inNew := n.Errnos[e]
-		c := Change{Syscall: name, Metric: MetricErrno, Errno: e, Old: ov, New: nv, HasOld: inOld, HasNew: inNew}
-		if !inOld {
-			c.Regression, c.Why = true, "new errno"
-			r.add(c)
-			continue
+	// A syscall that some baseline runs did not make is flaky: reported,
+	// never judged by a rule.
+	flaky := o.callsPerRun().Min == 0
+	both := Change{Syscall: name, HasOld: true, HasNew: true}
+	if counted {
+		calls, errs := both, both
+		calls.Metric, calls.OldBand, calls.NewBand = MetricCalls, o.callsPerRun(), n.callsPerRun()
+		errs.Metric, errs.OldBand, errs.NewBand = MetricErrors, o.errorsPerRun(), n.errorsPerRun()
+		r.count(calls, flaky)
+		r.count(errs, flaky)
+	}
+	for _, e := range slices.Sorted(keysOf(o.Errnos, n.Errnos)) {
+		c := both
+		c.Metric, c.Errno, c.OldBand, c.NewBand = MetricErrno, e, o.detailBand(e), n.detailBand(e)
+		_, c.HasOld = o.Errnos[e]
+		_, c.HasNew = n.Errnos[e]
+		switch {
+		case !c.HasOld:
+			c.New = c.NewBand.Max
+			if flaky {
+				r.pass(c, "new errno of a "+r.flakyText())
+			} else {
+				r.judge(c, RuleNewErrno, "new errno")
+			}
+		case counted:
+			// An errno some baseline runs did not meet is flaky too.
+			r.count(c, flaky || c.OldBand.Min == 0)
 		}
-		r.count(c)
 	}
 	if r.opts.GateLatency && o.Latency != nil && n.Latency != nil {
-		r.latency(Change{Syscall: name, Metric: MetricP95, Old: o.P95Ns, New: n.P95Ns, HasOld: true, HasNew: true})
+		r.latency(Change{Syscall: name, Metric: MetricP95, Old: o.P95Ns, New: n.P95Ns, HasOld: true, HasNew: true}, flaky)
 	}
 }
 
-// count judges a changed count by the tolerance; an unchanged one is not
-// reported.
-func (r *DiffReport) count(c Change) {
-	d := c.Delta()
-	if d == 0 {
+// total judges the total of calls of the compared syscalls, with the
+// count rule: its band is the sum of their bands.
+func (r *DiffReport) total(names []string, olds, news map[string]*Row) {
+	c := Change{Syscall: TotalName, Metric: MetricCalls, HasOld: true, HasNew: true}
+	for _, name := range names {
+		if o := olds[name]; o != nil {
+			b := o.callsPerRun()
+			c.OldBand.Min += b.Min
+			c.OldBand.Max += b.Max
+		}
+		if n := news[name]; n != nil {
+			b := n.callsPerRun()
+			c.NewBand.Min += b.Min
+			c.NewBand.Max += b.Max
+		}
+	}
+	r.count(c, false)
+}
+
+// count judges a count by its bands: inside the old band it is not
+// reported; beyond it, by the tolerance. A flaky count never fails.
+func (r *DiffReport) count(c Change, flaky bool) {
+	ob, nb := c.OldBand, c.NewBand
+	var ends [][2]int64 // old and new ends that stick out
+	if nb.Max > ob.Max {
+		ends = append(ends, [2]int64{ob.Max, nb.Max})
+	}
+	if nb.Min < ob.Min {
+		ends = append(ends, [2]int64{ob.Min, nb.Min})
+	}
+	if len(ends) == 0 {
 		return
 	}
-	if abs(d) > r.opts.MinDelta && 100*float64(abs(d)) > r.opts.TolerancePct*float64(c.Old) {
-		c.Regression = true
-		c.Why = "changed by more than " + pctText(r.opts.TolerancePct) + " and more than " + strconv.FormatInt(r.opts.MinDelta, 10)
-	} else {
-		c.Why = "within tolerance"
+	// The end beyond tolerance, else the one further out.
+	slices.SortStableFunc(ends, func(a, b [2]int64) int {
+		if ba, bb := r.beyond(a[0], a[1]), r.beyond(b[0], b[1]); ba != bb {
+			if ba {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(abs(b[1]-b[0]), abs(a[1]-a[0]))
+	})
+	c.Old, c.New = ends[0][0], ends[0][1]
+	switch {
+	case !r.beyond(c.Old, c.New):
+		r.pass(c, "within tolerance")
+	case flaky:
+		r.pass(c, r.flakyText())
+	default:
+		r.judge(c, RuleCount, "changed by more than "+pctText(r.opts.TolerancePct)+" and more than "+strconv.FormatInt(r.opts.MinDelta, 10))
 	}
-	r.add(c)
+}
+
+// beyond reports whether new is beyond tolerance of old.
+func (r *DiffReport) beyond(old, new int64) bool {
+	d := abs(new - old)
+	return d > r.opts.MinDelta && 100*float64(d) > r.opts.TolerancePct*float64(old)
+}
+
+func (r *DiffReport) flakyText() string {
+	return "flaky: absent from some of the " + strconv.FormatInt(r.OldRuns, 10) + " baseline runs"
 }
 
 // latency reports a p95 that moved by more than the latency tolerance;
-// only growth regresses.
-func (r *DiffReport) latency(c Change) {
+// only growth is judged (RuleSlower).
+func (r *DiffReport) latency(c Change, flaky bool) {
 	limit := float64(c.Old) * r.opts.LatencyPct / 100
 	switch d := float64(c.Delta()); {
+	case d > limit && flaky:
+		r.pass(c, r.flakyText())
 	case d > limit:
-		c.Regression, c.Why = true, "p95 slower by more than "+pctText(r.opts.LatencyPct)
+		r.judge(c, RuleSlower, "p95 slower by more than "+pctText(r.opts.LatencyPct))
 	case -d > limit:
-		c.Why = "p95 faster by more than " + pctText(r.opts.LatencyPct)
-	default:
-		return
+		r.pass(c, "p95 faster by more than "+pctText(r.opts.LatencyPct))
 	}
+}
+
+// judge adds a change that rule finds fault with, with the rule's
+// severity as its verdict.
+func (r *DiffReport) judge(c Change, rule Rule, why string) {
+	c.Rule, c.Why = rule, why
+	c.Verdict = r.opts.Policy.Of(rule)
+	c.Regression = c.Verdict == Fail
 	r.add(c)
 }
 
-func (r *DiffReport) add(c Change) { r.Changes = append(r.Changes, c) }
+// pass adds a change that passes.
+func (r *DiffReport) pass(c Change, why string) {
+	c.Verdict, c.Why = OK, why
+	r.add(c)
+}
+
+func (r *DiffReport) add(c Change) {
+	c.OldRuns, c.NewRuns = r.OldRuns, r.NewRuns
+	r.Changes = append(r.Changes, c)
+}
 
 // keysOf yields each key of the maps once.
 func keysOf[V any](ms ...map[string]V) iter.Seq[string] {
@@ -207,121 +384,3 @@ func abs(v int64) int64 {
 }
 
 func pctText(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
-
-// WriteText writes the report as an aligned table of the changed values,
-// then one line with the verdict, naming each offending syscall.
-func (r *DiffReport) WriteText(w io.Writer) error {
-	t := table{}
-	t.header(left("syscall"), left("metric"), right("old"), right("new"), right("change"), left("verdict"))
-	for i := range r.Changes {
-		c := &r.Changes[i]
-		verdict := "ok: " + c.Why
-		if c.Regression {
-			verdict = "REGRESSION: " + c.Why
-		}
-		metric := c.Metric
-		if c.Metric == MetricErrno {
-			metric = c.Errno
-		}
-		t.row(c.Syscall, metric, c.valueText(c.Old, c.HasOld), c.valueText(c.New, c.HasNew), c.changeText(), verdict)
-	}
-	var err error
-	if len(r.Changes) > 0 {
-		err = t.write(w)
-	}
-	if _, werr := io.WriteString(w, r.verdict()+"\n"); err == nil {
-		err = werr
-	}
-	return err
-}
-
-func (c *Change) valueText(v int64, present bool) string {
-	switch {
-	case !present:
-		return "-"
-	case c.Metric == MetricP95:
-		return durationText(v)
-	}
-	return strconv.FormatInt(v, 10)
-}
-
-func (c *Change) changeText() string {
-	var s string
-	if c.Metric != MetricP95 {
-		s = fmt.Sprintf("%+d", c.Delta())
-	}
-	if pct, ok := c.Pct(); ok {
-		p := fmt.Sprintf("%+.1f%%", pct)
-		if s == "" {
-			return p
-		}
-		return s + " (" + p + ")"
-	}
-	return s
-}
-
-// verdict is the last line of the text report.
-func (r *DiffReport) verdict() string {
-	within := 0
-	for _, c := range r.Changes {
-		if !c.Regression {
-			within++
-		}
-	}
-	compared := plural(r.Compared, "syscall") + " compared"
-	if regs := r.Regressions(); len(regs) > 0 {
-		return fmt.Sprintf("FAIL: %s; changed beyond tolerance: %s", compared, strings.Join(regs, ", "))
-	}
-	if within > 0 {
-		return fmt.Sprintf("OK: %s; %s within tolerance", compared, plural(within, "change"))
-	}
-	return "OK: " + compared + "; no change"
-}
-
-// plural prints n and the noun, with an s unless n is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
-
-// WriteJSON writes one JSON object per change:
-// {"syscall":"openat","metric":"calls","old":32,"new":432,"delta":400,
-// "pct":1250,"regression":true,"why":"changed by more than 10% and more than 5"}; "errno" is
-// added for metric errno; "old"/"new" are null when absent and "pct" is
-// null when the old value is absent or 0.
-func (r *DiffReport) WriteJSON(w io.Writer) error {
-	type changeJSON struct {
-		Syscall    string   `json:"syscall"`
-		Metric     string   `json:"metric"`
-		Errno      string   `json:"errno,omitempty"`
-		Old        *int64   `json:"old"`
-		New        *int64   `json:"new"`
-		Delta      int64    `json:"delta"`
-		Pct        *float64 `json:"pct"`
-		Regression bool     `json:"regression"`
-		Why        string   `json:"why"`
-	}
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	for i := range r.Changes {
-		c := &r.Changes[i]
-		out := changeJSON{Syscall: c.Syscall, Metric: c.Metric, Errno: c.Errno, Delta: c.Delta(), Regression: c.Regression, Why: c.Why}
-		if c.HasOld {
-			out.Old = &c.Old
-		}
-		if c.HasNew {
-			out.New = &c.New
-		}
-		if pct, ok := c.Pct(); ok {
-			rounded := math.Round(pct*10) / 10
-			out.Pct = &rounded
-		}
-		if err := enc.Encode(&out); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
-}

@@ -57,38 +57,37 @@ func TestDiff(t *testing.T) {
 		{name: "+400 openat calls",
 			old: base, new: rowsOf("openat 500 10 ENOENT:10", "read 50 0", "futex 3 0", "close 90 0"),
 			regressions: []string{"openat"},
-			changes:     []string{"openat calls 100 500 true changed by more than 10% and more than 5"}},
-		{name: "vanished syscall",
+			changes:     []string{"openat calls 100 500 fail changed by more than 10% and more than 5"}},
+		{name: "vanished syscall warns",
 			old: base, new: rowsOf("openat 100 10 ENOENT:10", "futex 3 0", "close 90 0"),
-			regressions: []string{"read"},
-			changes:     []string{"read calls 50 - true vanished"}},
+			changes: []string{"read calls 50 - warn vanished"}},
 		{name: "new syscall",
 			old: base, new: rowsOf("openat 100 10 ENOENT:10", "read 50 0", "futex 3 0", "close 90 0", "getrandom 1 0"),
 			regressions: []string{"getrandom"},
-			changes:     []string{"getrandom calls - 1 true new syscall"}},
+			changes:     []string{"getrandom calls - 1 fail new syscall"}},
 		{name: "new errno fails even for one call",
 			old: base, new: rowsOf("openat 100 11 ENOENT:10 EACCES:1", "read 50 0", "futex 3 0", "close 90 0"),
 			regressions: []string{"openat"},
 			changes: []string{
-				"openat errors 10 11 false within tolerance",
-				"openat EACCES - 1 true new errno",
+				"openat errors 10 11 ok within tolerance",
+				"openat EACCES - 1 fail new errno",
 			}},
 		{name: "more than 10% but not more than 5 calls",
 			old: base, new: rowsOf("openat 100 10 ENOENT:10", "read 50 0", "futex 8 0", "close 90 0"),
-			changes: []string{"futex calls 3 8 false within tolerance"}},
+			changes: []string{"futex calls 3 8 ok within tolerance"}},
 		{name: "more than 5 calls but not more than 10%",
 			old: base, new: rowsOf("openat 100 10 ENOENT:10", "read 50 0", "futex 3 0", "close 99 0"),
-			changes: []string{"close calls 90 99 false within tolerance"}},
+			changes: []string{"close calls 90 99 ok within tolerance"}},
 		{name: "fewer calls beyond tolerance",
 			old: base, new: rowsOf("openat 100 10 ENOENT:10", "read 50 0", "futex 3 0", "close 70 0"),
 			regressions: []string{"close"},
-			changes:     []string{"close calls 90 70 true changed by more than 10% and more than 5"}},
+			changes:     []string{"close calls 90 70 fail changed by more than 10% and more than 5"}},
 		{name: "errors grow, calls do not",
 			old: base, new: rowsOf("openat 100 40 ENOENT:40", "read 50 0", "futex 3 0", "close 90 0"),
 			regressions: []string{"openat"},
 			changes: []string{
-				"openat errors 10 40 true changed by more than 10% and more than 5",
-				"openat ENOENT 10 40 true changed by more than 10% and more than 5",
+				"openat errors 10 40 fail changed by more than 10% and more than 5",
+				"openat ENOENT 10 40 fail changed by more than 10% and more than 5",
 			}},
 		{name: "--ignore suppresses",
 			old: base, new: rowsOf("openat 500 10 ENOENT:10", "futex 3 0", "close 90 0", "getrandom 1 0"),
@@ -96,24 +95,24 @@ func TestDiff(t *testing.T) {
 		{name: "--only compares those alone",
 			old: base, new: rowsOf("openat 500 10 ENOENT:10", "futex 3 0", "close 91 0"),
 			opts:    func(o *DiffOptions) { o.Only = []string{"close", "futex"} },
-			changes: []string{"close calls 90 91 false within tolerance"}},
+			changes: []string{"close calls 90 91 ok within tolerance"}},
 		{name: "--tolerance and --min-delta loosen",
 			old: base, new: rowsOf("openat 140 10 ENOENT:10", "read 50 0", "futex 3 0", "close 90 0"),
 			opts:    func(o *DiffOptions) { o.TolerancePct, o.MinDelta = 50, 100 },
-			changes: []string{"openat calls 100 140 false within tolerance"}},
+			changes: []string{"openat calls 100 140 ok within tolerance"}},
 		{name: "--min-delta 0 --tolerance 0 catch any change",
 			old: base, new: rowsOf("openat 100 10 ENOENT:10", "read 50 0", "futex 4 0", "close 90 0"),
 			opts:        func(o *DiffOptions) { o.TolerancePct, o.MinDelta = 0, 0 },
 			regressions: []string{"futex"},
-			changes:     []string{"futex calls 3 4 true changed by more than 0% and more than 0"}},
+			changes:     []string{"futex calls 3 4 fail changed by more than 0% and more than 0"}},
 		{name: "--latency gates p95 growth",
 			old:         rowsOf("read 50 0 p95=10000", "write 50 0 p95=10000", "close 5 0 p95=1000"),
 			new:         rowsOf("read 50 0 p95=13000", "write 50 0 p95=11000", "close 5 0 p95=500"),
 			opts:        func(o *DiffOptions) { o.GateLatency, o.LatencyPct = true, 20 },
 			regressions: []string{"read"},
 			changes: []string{
-				"close p95_ns 1000 500 false p95 faster by more than 20%",
-				"read p95_ns 10000 13000 true p95 slower by more than 20%",
+				"close p95_ns 1000 500 ok p95 faster by more than 20%",
+				"read p95_ns 10000 13000 fail p95 slower by more than 20%",
 			}},
 		{name: "latency is not gated without --latency",
 			old: rowsOf("read 50 0 p95=10000"), new: rowsOf("read 50 0 p95=90000")},
@@ -135,7 +134,7 @@ func TestDiff(t *testing.T) {
 					what = c.Errno
 				}
 				got = append(got, strings.Join([]string{c.Syscall, what, optional(c.Old, c.HasOld), optional(c.New, c.HasNew),
-					boolText(c.Regression), c.Why}, " "))
+					string(c.Verdict), c.Why}, " "))
 			}
 			if !slices.Equal(got, tt.changes) {
 				t.Errorf("changes:\n got %q\nwant %q", got, tt.changes)
@@ -151,13 +150,6 @@ func optional(v int64, ok bool) string {
 	return itoa(v)
 }
 
-func boolText(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
-}
-
 func TestDiffReportText(t *testing.T) {
 	rep := Diff(rowsOf("openat 32 13 ENOENT:13", "futex 3 0", "mmap 23 0"),
 		rowsOf("openat 432 413 ENOENT:413", "futex 4 0", "clone3 2 0"), defaultDiff())
@@ -169,11 +161,11 @@ func TestDiffReportText(t *testing.T) {
 ------- ------ --- --- --------------- ----------------------------------------------------
 clone3  calls    -   2              +2 REGRESSION: new syscall
 futex   calls    3   4     +1 (+33.3%) ok: within tolerance
-mmap    calls   23   -   -23 (-100.0%) REGRESSION: vanished
+mmap    calls   23   -   -23 (-100.0%) warning: vanished
 openat  calls   32 432 +400 (+1250.0%) REGRESSION: changed by more than 10% and more than 5
 openat  errors  13 413 +400 (+3076.9%) REGRESSION: changed by more than 10% and more than 5
 openat  ENOENT  13 413 +400 (+3076.9%) REGRESSION: changed by more than 10% and more than 5
-FAIL: 4 syscalls compared; changed beyond tolerance: clone3, mmap, openat
+FAIL: 4 syscalls compared; changed beyond tolerance: clone3, openat; warnings: mmap
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
@@ -184,12 +176,12 @@ FAIL: 4 syscalls compared; changed beyond tolerance: clone3, mmap, openat
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	wantJSON := []string{
-		`{"syscall":"clone3","metric":"calls","old":null,"new":2,"delta":2,"pct":null,"regression":true,"why":"new syscall"}`,
-		`{"syscall":"futex","metric":"calls","old":3,"new":4,"delta":1,"pct":33.3,"regression":false,"why":"within tolerance"}`,
-		`{"syscall":"mmap","metric":"calls","old":23,"new":null,"delta":-23,"pct":-100,"regression":true,"why":"vanished"}`,
+		`{"syscall":"clone3","metric":"calls","old":null,"new":2,"delta":2,"pct":null,"regression":true,"why":"new syscall","rule":"new-syscall","verdict":"fail"}`,
+		`{"syscall":"futex","metric":"calls","old":3,"new":4,"delta":1,"pct":33.3,"regression":false,"why":"within tolerance","verdict":"ok"}`,
+		`{"syscall":"mmap","metric":"calls","old":23,"new":null,"delta":-23,"pct":-100,"regression":false,"why":"vanished","rule":"vanished","verdict":"warn"}`,
 	}
 	if len(lines) != 6 || !slices.Equal(lines[:3], wantJSON) ||
-		lines[5] != `{"syscall":"openat","metric":"errno","errno":"ENOENT","old":13,"new":413,"delta":400,"pct":3076.9,"regression":true,"why":"changed by more than 10% and more than 5"}` {
+		lines[5] != `{"syscall":"openat","metric":"errno","errno":"ENOENT","old":13,"new":413,"delta":400,"pct":3076.9,"regression":true,"why":"changed by more than 10% and more than 5","rule":"count","verdict":"fail"}` {
 		t.Errorf("JSON:\n%s", b.String())
 	}
 }
@@ -284,8 +276,11 @@ func TestReadProfileRejects(t *testing.T) {
 // an empty profile, not an unreadable input.
 func TestReadProfileOnlyUncounted(t *testing.T) {
 	rows, err := readRows([]byte("exit_group(0) = ?\n+++ exited with 0 +++\n"))
-	if err != nil || len(rows) != 0 {
-		t.Errorf("got %v, %v", rows, err)
+	if err != nil || len(rows) != 1 || rows[0].Name() != "exit_group" || rows[0].Calls != 0 || rows[0].Unfinished != 1 {
+		t.Fatalf("got %+v, %v", rows, err)
+	}
+	if rep := Diff(rows, nil, defaultDiff()); rep.Compared != 0 || len(rep.Changes) != 0 {
+		t.Errorf("a row without completed calls was compared: %+v", rep)
 	}
 }
 
@@ -313,5 +308,189 @@ func TestDiffIgnoresIncidentals(t *testing.T) {
 	}
 	if rep := Diff(oldRows, newRows, DiffOptions{}); len(rep.Changes) != 0 {
 		t.Errorf("changes: %+v", rep.Changes)
+	}
+}
+
+// bandRows is rowsOf for a profile of runs runs: "name calls lo..hi [ERRNO:n:lo..hi...]",
+// errors being the sum of the errnos (each band also that of errors).
+func bandRows(runs int64, specs ...string) []Row {
+	parseBand := func(s string) Band {
+		lo, hi, _ := strings.Cut(s, "..")
+		return Band{atoi(lo), atoi(hi)}
+	}
+	var rows []Row
+	for _, s := range specs {
+		f := strings.Fields(s)
+		r := row(BySyscall, f[0], atoi(f[1]), 0, nil, map[string]int64{})
+		calls := parseBand(f[2])
+		errs := Band{}
+		r.Runs, r.CallsPerRun, r.ErrnosPerRun = runs, &calls, map[string]Band{}
+		for _, x := range f[3:] {
+			parts := strings.Split(x, ":")
+			n, b := atoi(parts[1]), parseBand(parts[2])
+			r.Errnos[parts[0]], r.ErrnosPerRun[parts[0]] = n, b
+			r.Errors += n
+			errs.Min, errs.Max = errs.Min+b.Min, errs.Max+b.Max
+		}
+		r.ErrorsPerRun = &errs
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func TestDiffBands(t *testing.T) {
+	// Three baseline runs: openat 100 to 120 calls, read in every run,
+	// write in two of three (flaky), ENOENT in every run, EACCES in one.
+	base := bandRows(3, "openat 330 100..120 ENOENT:30:10..10 EACCES:1:0..1", "read 150 50..50", "write 20 0..10")
+	tests := []struct {
+		name    string
+		new     []Row
+		opts    func(*DiffOptions)
+		changes []string // syscall metric old new verdict why
+	}{
+		{name: "inside the band", new: rowsOf("openat 105 10 ENOENT:10", "read 50 0", "write 4 0")},
+		{name: "within tolerance of the band's end",
+			new:     rowsOf("openat 130 10 ENOENT:10", "read 50 0", "write 4 0"),
+			changes: []string{"openat calls 120 130 ok within tolerance"}},
+		{name: "beyond tolerance above",
+			new:     rowsOf("openat 140 10 ENOENT:10", "read 50 0", "write 4 0"),
+			changes: []string{"openat calls 120 140 fail changed by more than 10% and more than 5"}},
+		{name: "beyond tolerance below",
+			new:     rowsOf("openat 80 10 ENOENT:10", "read 50 0", "write 4 0"),
+			changes: []string{"openat calls 100 80 fail changed by more than 10% and more than 5"}},
+		{name: "a flaky syscall never fails",
+			new:     rowsOf("openat 110 10 ENOENT:10", "read 50 0", "write 500 0"),
+			changes: []string{"write calls 10 500 ok flaky: absent from some of the 3 baseline runs"}},
+		{name: "a flaky syscall may vanish", new: rowsOf("openat 110 10 ENOENT:10", "read 50 0")},
+		{name: "an errno seen in some runs is no new errno", new: rowsOf("openat 110 11 ENOENT:10 EACCES:1", "read 50 0")},
+		{name: "an errno seen in some runs may grow",
+			new:     rowsOf("openat 110 40 ENOENT:10 EACCES:30", "read 50 0"),
+			changes: []string{"openat errors 11 40 fail changed by more than 10% and more than 5", "openat EACCES 1 30 ok flaky: absent from some of the 3 baseline runs"}},
+		{name: "vanished warns",
+			new:     rowsOf("openat 110 10 ENOENT:10"),
+			changes: []string{"read calls 50 - warn vanished"}},
+		{name: "--vanished fail",
+			new:     rowsOf("openat 110 10 ENOENT:10"),
+			opts:    func(o *DiffOptions) { o.Policy = Policy{RuleVanished: Fail} },
+			changes: []string{"read calls 50 - fail vanished"}},
+		{name: "--new-syscall ignore",
+			new:     rowsOf("openat 110 10 ENOENT:10", "read 50 0", "mmap 3 0"),
+			opts:    func(o *DiffOptions) { o.Policy = Policy{RuleNewSyscall: Ignore} },
+			changes: []string{"mmap calls - 3 ignore new syscall"}},
+		{name: "--count warn",
+			new:     rowsOf("openat 200 10 ENOENT:10", "read 50 0"),
+			opts:    func(o *DiffOptions) { o.Policy = Policy{RuleCount: Warn} },
+			changes: []string{"openat calls 120 200 warn changed by more than 10% and more than 5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := defaultDiff()
+			if tt.opts != nil {
+				tt.opts(&opts)
+			}
+			rep := Diff(base, tt.new, opts)
+			var got []string
+			for _, c := range rep.Changes {
+				got = append(got, strings.Join([]string{c.Syscall, c.metricText(), optional(c.Old, c.HasOld), optional(c.New, c.HasNew),
+					string(c.Verdict), c.Why}, " "))
+			}
+			if !slices.Equal(got, tt.changes) {
+				t.Errorf("changes:\n got %q\nwant %q", got, tt.changes)
+			}
+		})
+	}
+}
+
+// TestDiffTop judges counts only of the syscalls that make up the most
+// calls, and the total.
+func TestDiffTop(t *testing.T) {
+	base := rowsOf("getppid 900 0", "read 60 0", "openat 30 0", "close 10 0")
+	top95 := func(o *DiffOptions) { o.TopPct = 95 }
+	tests := []struct {
+		name    string
+		new     []Row
+		changes []string
+		top     []string
+	}{
+		{"a small syscall grows", rowsOf("getppid 900 0", "read 60 0", "openat 30 0", "close 20 0"),
+			[]string{"total calls 1000 1010 ok within tolerance"}, []string{"getppid", "read"}},
+		{"a top syscall grows", rowsOf("getppid 1000 0", "read 60 0", "openat 30 0", "close 10 0"),
+			[]string{"getppid calls 900 1000 fail changed by more than 10% and more than 5", "total calls 1000 1100 ok within tolerance"},
+			[]string{"getppid", "read"}},
+		{"the total grows", rowsOf("getppid 900 0", "read 60 0", "openat 230 0", "close 10 0"),
+			[]string{"total calls 1000 1200 fail changed by more than 10% and more than 5"}, []string{"getppid", "read"}},
+		{"new syscalls are judged all the same", rowsOf("getppid 900 0", "read 60 0", "openat 30 0", "close 10 0", "mmap 1 0"),
+			[]string{"mmap calls - 1 fail new syscall", "total calls 1000 1001 ok within tolerance"}, []string{"getppid", "read"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := defaultDiff()
+			top95(&opts)
+			rep := Diff(base, tt.new, opts)
+			var got []string
+			for _, c := range rep.Changes {
+				got = append(got, strings.Join([]string{c.Syscall, c.metricText(), optional(c.Old, c.HasOld), optional(c.New, c.HasNew),
+					string(c.Verdict), c.Why}, " "))
+			}
+			if !slices.Equal(got, tt.changes) || !slices.Equal(rep.Top, tt.top) {
+				t.Errorf("changes:\n got %q\nwant %q\ntop %v, want %v", got, tt.changes, rep.Top, tt.top)
+			}
+		})
+	}
+}
+
+func TestDiffAdvisory(t *testing.T) {
+	opts := defaultDiff()
+	opts.Advisory = true
+	rep := Diff(rowsOf("read 10 0"), rowsOf("read 100 0"), opts)
+	var b bytes.Buffer
+	rep.WriteText(&b)
+	if rep.Failed() || !slices.Equal(rep.Regressions(), []string{"read"}) || !strings.Contains(b.String(), "FAIL (advisory, not failing): 1 syscall compared; changed beyond tolerance: read\n") {
+		t.Errorf("failed %t, regressions %v:\n%s", rep.Failed(), rep.Regressions(), b.String())
+	}
+}
+
+func TestDiffMarkdown(t *testing.T) {
+	rep := Diff(bandRows(2, "openat 64 30..34 ENOENT:26:13..13", "mmap 46 23..23", "futex 6 3..3"),
+		rowsOf("openat 432 413 ENOENT:413", "futex 4 0", "clone3 2 0"), defaultDiff())
+	var b bytes.Buffer
+	if err := rep.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "### Syscall profile: FAIL\n\n" +
+		"FAIL: 4 syscalls compared (1 run against 2 baseline runs); changed beyond tolerance: clone3, openat; warnings: mmap\n\n" +
+		"| syscall | metric | old | new | change | verdict |\n| --- | --- | ---: | ---: | ---: | --- |\n" +
+		"| `clone3` | calls | - | 2 | +2 | **REGRESSION:** new syscall |\n" +
+		"| `openat` | calls | 30..34 | 432 | +398 (+1170.6%) | **REGRESSION:** changed by more than 10% and more than 5 |\n" +
+		"| `openat` | errors | 13 | 413 | +400 (+3076.9%) | **REGRESSION:** changed by more than 10% and more than 5 |\n" +
+		"| `openat` | ENOENT | 13 | 413 | +400 (+3076.9%) | **REGRESSION:** changed by more than 10% and more than 5 |\n" +
+		"| `mmap` | calls | 23 | - | -23 (-100.0%) | warning: vanished |\n" +
+		"| `futex` | calls | 3 | 4 | +1 (+33.3%) | ok: within tolerance |\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	if got := markdownText("a|b\nc"); got != `a\|b c` {
+		t.Errorf("markdownText: %q", got)
+	}
+}
+
+func TestParsePolicy(t *testing.T) {
+	p, err := ParsePolicy(strings.NewReader("# severities\nvanished: fail\n\n count = warn  # comment\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Of(RuleVanished) != Fail || p.Of(RuleCount) != Warn || p.Of(RuleNewSyscall) != Fail || p.Of(RuleSlower) != Fail {
+		t.Errorf("policy %v", p)
+	}
+	for in, want := range map[string]string{
+		"vanish: fail\n":                   `line 1: unknown rule "vanish" (rules: new-syscall, new-errno, count, vanished, slower)`,
+		"\ncount: loud\n":                  `line 2: rule count: unknown severity "loud" (severities: fail, warn, ignore)`,
+		"count fail\n":                     `line 1: expected "RULE: SEVERITY": "count fail"`,
+		"count: fail\ncount: warn\n":       "line 2: rule count set twice",
+		"new-errno: ignore\nslower: x\n\n": `line 2: rule slower: unknown severity "x"`,
+	} {
+		if _, err := ParsePolicy(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", in, err, want)
+		}
 	}
 }

@@ -57,7 +57,7 @@ func SortRows(rows []Row, key SortKey) {
 	})
 }
 
-// Format is how a Summary prints.
+// Format is how Print writes a profile.
 type Format string
 
 // The formats of stracectl stats.
@@ -67,37 +67,27 @@ const (
 	CSV   Format = "csv"   // a header, then one record per group, no total
 )
 
-// Summary is the sink behind stracectl stats: it aggregates every event
-// into a Profile and prints the profile when closed.
-type Summary struct {
-	*Profile
-	w      io.Writer
-	sort   SortKey
-	format Format
-}
-
-// NewSummary returns a Summary grouping by by and printing to w in format,
-// sorted by sort.
-func NewSummary(w io.Writer, by GroupBy, sort SortKey, format Format) *Summary {
-	return &Summary{Profile: New(by), w: w, sort: sort, format: format}
-}
-
-// Close prints the summary.
-func (s *Summary) Close() error {
-	rows := s.Rows()
-	SortRows(rows, s.sort)
-	switch s.format {
-	case JSON:
-		return WriteJSON(s.w, rows)
-	case CSV:
-		return WriteCSV(s.w, s.by, rows)
+// Print writes the profile's rows, sorted by sort, in format: a table
+// with a total line, JSON Lines (every row: stats --json, which Reader
+// reads back) or CSV. The table and the CSV, like strace -c, show only
+// the groups with completed calls.
+func (p *Profile) Print(w io.Writer, sort SortKey, format Format) error {
+	rows := p.Rows()
+	SortRows(rows, sort)
+	if format == JSON {
+		return WriteJSON(w, rows)
 	}
-	return WriteTable(s.w, s.by, rows, s.Total())
+	rows = slices.DeleteFunc(rows, func(r Row) bool { return r.Calls == 0 })
+	if format == CSV {
+		return WriteCSV(w, p.by, rows)
+	}
+	return WriteTable(w, p.by, rows, p.Total())
 }
 
 // WriteJSON writes rows as JSON Lines, one object per row: the group key
-// first ({"syscall":"openat"} or {"pid":42}), the counts, the latency
-// fields only when the row has durations, then errnos (or syscalls,
+// first ({"syscall":"openat"} or {"pid":42}), the counts, the runs and
+// per-run bands of a profile of several runs, the latency fields and
+// histogram only when the row has durations, then errnos (or syscalls,
 // grouped by errno) with sorted keys. Reader reads them back.
 func WriteJSON(w io.Writer, rows []Row) error {
 	bw := bufio.NewWriter(w)
@@ -114,13 +104,19 @@ func WriteJSON(w io.Writer, rows []Row) error {
 // WriteCSV writes rows as CSV: a header (the group column is named by by),
 // then one record per row. Latency fields are empty without durations; the
 // errnos (or syscalls) column is a JSON object, which databases can cast
-// (PostgreSQL ::jsonb).
+// (PostgreSQL ::jsonb). Rows of several runs add the columns runs,
+// min_calls and max_calls (calls per run).
 func WriteCSV(w io.Writer, by GroupBy, rows []Row) error {
 	detail := "errnos"
 	if by == ByErrno {
 		detail = "syscalls"
 	}
-	b := []byte(string(by) + ",calls,errors,total_ns,avg_ns,min_ns,p50_ns,p95_ns,p99_ns,max_ns," + detail + "\n")
+	multi := manyRuns(rows)
+	header := string(by) + ",calls,errors,total_ns,avg_ns,min_ns,p50_ns,p95_ns,p99_ns,max_ns," + detail
+	if multi {
+		header += ",runs,min_calls,max_calls"
+	}
+	b := []byte(header + "\n")
 	for i := range rows {
 		r := &rows[i]
 		b = emit.AppendCSVField(b, r.Name())
@@ -142,7 +138,14 @@ func WriteCSV(w io.Writer, by GroupBy, rows []Row) error {
 		if m == nil {
 			counts = []byte("{}")
 		}
-		b = append(emit.AppendCSVField(append(b, ','), string(counts)), '\n')
+		b = emit.AppendCSVField(append(b, ','), string(counts))
+		if multi {
+			band := r.callsPerRun()
+			for _, v := range []int64{r.runs(), band.Min, band.Max} {
+				b = strconv.AppendInt(append(b, ','), v, 10)
+			}
+		}
+		b = append(b, '\n')
 	}
 	_, err := w.Write(b)
 	return err
@@ -152,19 +155,38 @@ func WriteCSV(w io.Writer, by GroupBy, rows []Row) error {
 // % time, seconds, usecs/call, calls, errors and the group, with the
 // latency percentiles before the group and the errnos after it, a dashed
 // line under the header and a total line. Without durations only calls,
-// errors, the group and the errnos are shown.
+// errors, the group and the errnos are shown. Rows of several runs add,
+// after the calls, the least and most calls in one run ("calls/run").
 func WriteTable(w io.Writer, by GroupBy, rows []Row, total Row) error {
 	detail := "errnos"
 	if by == ByErrno {
 		detail = "syscalls"
 	}
 	timed := total.Latency != nil
+	multi := manyRuns(rows)
+	counts := []column{right("calls")}
+	if multi {
+		counts = append(counts, right("calls/run"))
+	}
+	counts = append(counts, right("errors"))
 	t := table{}
 	if timed {
-		t.header(right("% time"), right("seconds"), right("usecs/call"), right("calls"), right("errors"),
-			right("p50"), right("p95"), right("p99"), right("max"), left(string(by)), left(detail))
+		t.header(slices.Concat([]column{right("% time"), right("seconds"), right("usecs/call")}, counts,
+			[]column{right("p50"), right("p95"), right("p99"), right("max"), left(string(by)), left(detail)})...)
 	} else {
-		t.header(right("calls"), right("errors"), left(string(by)), left(detail))
+		t.header(slices.Concat(counts, []column{left(string(by)), left(detail)})...)
+	}
+	// countCells are the calls, their band per run and the errors.
+	countCells := func(r *Row, errs string) []string {
+		cells := []string{itoa(r.Calls)}
+		if multi {
+			band := ""
+			if r.CallsPerRun != nil {
+				band = bandText(*r.CallsPerRun)
+			}
+			cells = append(cells, band)
+		}
+		return append(cells, errs)
 	}
 	line := func(r *Row) {
 		name := r.Name()
@@ -177,7 +199,7 @@ func WriteTable(w io.Writer, by GroupBy, rows []Row, total Row) error {
 			errs = itoa(r.Errors)
 		}
 		if !timed {
-			t.row(itoa(r.Calls), errs, name, countsText(m))
+			t.row(slices.Concat(countCells(r, errs), []string{name, countsText(m)})...)
 			return
 		}
 		l := r.latency()
@@ -187,10 +209,11 @@ func WriteTable(w io.Writer, by GroupBy, rows []Row, total Row) error {
 		}
 		cells := []string{strconv.FormatFloat(pct, 'f', 2, 64), strconv.FormatFloat(float64(l.TotalNs)/1e9, 'f', 6, 64)}
 		if r.Latency != nil {
-			cells = append(cells, itoa(l.AvgNs/1000), itoa(r.Calls), errs,
-				durationText(l.P50Ns), durationText(l.P95Ns), durationText(l.P99Ns), durationText(l.MaxNs))
+			cells = append(append(cells, itoa(l.AvgNs/1000)), countCells(r, errs)...)
+			cells = append(cells, durationText(l.P50Ns), durationText(l.P95Ns), durationText(l.P99Ns), durationText(l.MaxNs))
 		} else {
-			cells = append(cells, "", itoa(r.Calls), errs, "", "", "", "")
+			cells = append(append(cells, ""), countCells(r, errs)...)
+			cells = append(cells, "", "", "", "")
 		}
 		t.row(append(cells, name, countsText(m))...)
 	}
@@ -203,6 +226,19 @@ func WriteTable(w io.Writer, by GroupBy, rows []Row, total Row) error {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// manyRuns reports whether rows are of a profile of several runs.
+func manyRuns(rows []Row) bool {
+	return slices.ContainsFunc(rows, func(r Row) bool { return r.Runs > 1 })
+}
+
+// bandText prints a band as "min..max", or one number when min is max.
+func bandText(b Band) string {
+	if b.Min == b.Max {
+		return itoa(b.Min)
+	}
+	return itoa(b.Min) + ".." + itoa(b.Max)
+}
 
 // countsText prints counts as "ENOENT:13 EACCES:1", largest first.
 func countsText(m map[string]int64) string {
@@ -310,8 +346,5 @@ func (t *table) write(w io.Writer) error {
 	return bw.Flush()
 }
 
-// Ensure that a Summary and a Profile end a pipeline.
-var (
-	_ emit.Sink = (*Summary)(nil)
-	_ emit.Sink = (*Profile)(nil)
-)
+// Ensure that a Profile ends a pipeline.
+var _ emit.Sink = (*Profile)(nil)

@@ -1,6 +1,8 @@
 package profile
 
 import (
+	"errors"
+	"fmt"
 	"math/bits"
 	"slices"
 )
@@ -163,4 +165,94 @@ func (h *histogram) quantiles(pcts ...int64) []int64 {
 		}
 	}
 	return out
+}
+
+// bucketLow is the least value of a bucket, the value that stands for it
+// in a written histogram.
+func bucketLow(chunk, index int) int64 {
+	if chunk == 0 {
+		return int64(index)
+	}
+	return int64(histSub+index) << (chunk - 1)
+}
+
+// pairs returns the histogram as written in a row (Row.Histogram): the
+// values with their counts while they are kept as they are, else each
+// bucket's lower bound with its count; ascending.
+func (h *histogram) pairs() [][2]int64 {
+	var out [][2]int64
+	if !h.bucketed {
+		sorted := slices.Clone(h.small)
+		slices.Sort(sorted)
+		for _, v := range sorted {
+			if len(out) > 0 && out[len(out)-1][0] == v {
+				out[len(out)-1][1]++
+				continue
+			}
+			out = append(out, [2]int64{v, 1})
+		}
+		return out
+	}
+	for c, ch := range h.chunks {
+		if ch == nil {
+			continue
+		}
+		for i, k := range ch {
+			if k > 0 {
+				out = append(out, [2]int64{bucketLow(c, i), k})
+			}
+		}
+	}
+	return out
+}
+
+// histogramOf rebuilds the histogram a row was written from: its pairs
+// (see pairs) and the exact total, min and max of its latency. It says
+// what is wrong with pairs that no histogram could have written.
+func histogramOf(pairs [][2]int64, lat *Latency) (histogram, error) {
+	var h histogram
+	if lat.MinNs < 0 || lat.MaxNs < lat.MinNs {
+		return h, errors.New("min_ns and max_ns need 0 <= min_ns <= max_ns")
+	}
+	prev := int64(-1)
+	for _, p := range pairs {
+		if p[0] <= prev || p[1] <= 0 {
+			return h, errors.New(`"histogram_ns" needs ascending values with positive counts`)
+		}
+		prev = p[0]
+		if h.n += p[1]; h.n < 0 {
+			return h, errors.New(`"histogram_ns" counts overflow`)
+		}
+	}
+	if h.n == 0 {
+		return h, errors.New(`"histogram_ns" is empty`)
+	}
+	first, last := pairs[0][0], pairs[len(pairs)-1][0]
+	if h.n <= exactSamples {
+		if first != lat.MinNs || last != lat.MaxNs {
+			return h, errors.New(`"histogram_ns" disagrees with min_ns or max_ns`)
+		}
+		for _, p := range pairs {
+			for range p[1] {
+				h.small = append(h.small, p[0])
+			}
+		}
+	} else {
+		if bucketLow(bucketOf(lat.MinNs)) != first || bucketLow(bucketOf(lat.MaxNs)) != last {
+			return h, errors.New(`"histogram_ns" disagrees with min_ns or max_ns`)
+		}
+		h.bucketed = true
+		for _, p := range pairs {
+			c, i := bucketOf(p[0])
+			if bucketLow(c, i) != p[0] {
+				return h, fmt.Errorf(`"histogram_ns": %d is not the lower bound of a bucket`, p[0])
+			}
+			if h.chunks[c] == nil {
+				h.chunks[c] = new([histSub]int64)
+			}
+			h.chunks[c][i] = p[1]
+		}
+	}
+	h.sum, h.min, h.max = lat.TotalNs, lat.MinNs, lat.MaxNs
+	return h, nil
 }

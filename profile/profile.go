@@ -1,18 +1,24 @@
-// Package profile is the syscall profile behind `stracectl stats` and
-// `stracectl diff`: calls, errors, errnos and latency percentiles per group
-// (syscall, pid, comm or errno), counted by strace -c's rule. It aggregates
-// events, reads recorded profiles back, prints them (a table like strace -c,
-// JSON Lines, CSV) and compares two of them.
+// Package profile is the syscall profile behind `stracectl stats`,
+// `stracectl diff` and `stracectl seccomp`: calls, errors, errnos and latency
+// percentiles per group (syscall, pid, comm or errno), counted by strace
+// -c's rule. It aggregates events, reads recorded profiles back, merges
+// several runs into one (keeping each count's band over the runs and the
+// latency histogram itself, so that percentiles stay exact), prints them (a
+// table like strace -c, JSON Lines, CSV), compares two of them under a
+// policy of severities (text, JSON or Markdown reports), and turns them into
+// seccomp profiles.
 //
 // It is a package of its own rather than part of emit or parse because it
 // is both ends of a pipeline: it consumes events as a sink does, and it is
 // read back as input, with its own row type (Row, one tagged struct for
 // reading and writing), its own reader (telling a recorded profile from a
-// trace, once) and its own report. Merging runs, severities and seccomp
-// output build on the same Row.
+// trace, once) and its own reports.
 package profile
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -45,14 +51,62 @@ type Row struct {
 	// Event.Failed).
 	Calls  int64 `json:"calls"`
 	Errors int64 `json:"errors"`
+	// Unfinished counts the calls made that did not complete, which strace
+	// -c leaves out: a call that never returned (exit_group, a task killed
+	// inside a call) or was cut off by detaching. A seccomp profile must
+	// allow them all the same. A row may have them and no calls.
+	Unfinished int64 `json:"unfinished,omitzero"`
+	// Runs is the number of runs a merged profile holds, when more than
+	// one; every row of a profile has the same. The per-run fields are
+	// then set: the least and the most of a count in one run, a run
+	// without the group counting 0.
+	Runs         int64 `json:"runs,omitzero"`
+	CallsPerRun  *Band `json:"calls_per_run,omitzero"`
+	ErrorsPerRun *Band `json:"errors_per_run,omitzero"`
 	// Latency is nil when the input had no durations (strace -T, eBPF give
 	// them).
 	*Latency
+	// Histogram is the durations behind Latency, so that merged profiles
+	// keep exact percentiles: pairs of nanoseconds and a count, ascending.
+	// While a group has at most 64 durations they are its durations;
+	// beyond, each is the lower bound of a bucket (see histogram).
+	Histogram [][2]int64 `json:"histogram_ns,omitzero"`
 	// Errnos counts the failed calls by errno; a row grouped by errno has
-	// Syscalls instead, counting them by syscall.
-	Errnos   map[string]int64 `json:"errnos,omitzero"`
-	Syscalls map[string]int64 `json:"syscalls,omitzero"`
+	// Syscalls instead, counting them by syscall. The PerRun maps hold
+	// their bands when Runs is set.
+	Errnos         map[string]int64 `json:"errnos,omitzero"`
+	Syscalls       map[string]int64 `json:"syscalls,omitzero"`
+	ErrnosPerRun   map[string]Band  `json:"errnos_per_run,omitzero"`
+	SyscallsPerRun map[string]Band  `json:"syscalls_per_run,omitzero"`
 }
+
+// Band is the least and the most a count reached in one run, over the
+// runs of a profile; it is written as [min,max].
+type Band struct{ Min, Max int64 }
+
+// MarshalJSON writes [min,max].
+func (b Band) MarshalJSON() ([]byte, error) {
+	return []byte("[" + itoa(b.Min) + "," + itoa(b.Max) + "]"), nil
+}
+
+// UnmarshalJSON reads [min,max], with 0 <= min <= max.
+func (b *Band) UnmarshalJSON(data []byte) error {
+	var pair []int64
+	if err := json.Unmarshal(data, &pair); err != nil || len(pair) != 2 {
+		return errors.New("a band must be [min,max]")
+	}
+	if pair[0] < 0 || pair[0] > pair[1] {
+		return fmt.Errorf("band [%d,%d] needs 0 <= min <= max", pair[0], pair[1])
+	}
+	b.Min, b.Max = pair[0], pair[1]
+	return nil
+}
+
+// widen returns the band that holds both b and o.
+func (b Band) widen(o Band) Band { return Band{min(b.Min, o.Min), max(b.Max, o.Max)} }
+
+// one is the band of a single run that counted n.
+func one(n int64) Band { return Band{n, n} }
 
 // Latency holds a group's call durations in nanoseconds. Total, average,
 // min and max are exact; the percentiles are exact for groups of up to 64
@@ -130,6 +184,44 @@ func (r *Row) detail() (string, map[string]int64) {
 	return "errnos", r.Errnos
 }
 
+// detailPerRun returns the bands of the detail counts; nil for a row of
+// one run.
+func (r *Row) detailPerRun() map[string]Band {
+	if r.By() == ByErrno {
+		return r.SyscallsPerRun
+	}
+	return r.ErrnosPerRun
+}
+
+// runs is the number of runs the row's profile holds.
+func (r *Row) runs() int64 { return max(r.Runs, 1) }
+
+// callsPerRun is the band of the row's calls per run.
+func (r *Row) callsPerRun() Band {
+	if r.CallsPerRun != nil {
+		return *r.CallsPerRun
+	}
+	return one(r.Calls)
+}
+
+// errorsPerRun is the band of the row's errors per run.
+func (r *Row) errorsPerRun() Band {
+	if r.ErrorsPerRun != nil {
+		return *r.ErrorsPerRun
+	}
+	return one(r.Errors)
+}
+
+// detailBand is the band of one detail count (an errno's failures) per
+// run: 0 to 0 when the row has no such count.
+func (r *Row) detailBand(key string) Band {
+	if b, ok := r.detailPerRun()[key]; ok {
+		return b
+	}
+	_, m := r.detail()
+	return one(m[key])
+}
+
 // check says what is wrong with a row read back, "" when nothing is.
 func (r *Row) check() string {
 	keys := 0
@@ -141,8 +233,21 @@ func (r *Row) check() string {
 	if keys != 1 {
 		return `stats row needs exactly one of "syscall", "pid", "comm", "errno"`
 	}
-	if r.Calls < 0 || r.Errors < 0 || r.Errors > r.Calls {
+	if r.Calls < 0 || r.Errors < 0 || r.Errors > r.Calls || r.Unfinished < 0 {
 		return "stats row with errors > calls or negative counts"
+	}
+	if r.Runs == 1 || r.Runs < 0 {
+		return `"runs" must be 2 or more (a row of one run leaves it out)`
+	}
+	multi := r.Runs > 1
+	if multi != (r.CallsPerRun != nil) || multi != (r.ErrorsPerRun != nil) {
+		return `"runs", "calls_per_run" and "errors_per_run" go together`
+	}
+	if r.detailPerRun() != nil && !multi {
+		return `per-run bands without "runs"`
+	}
+	if r.Latency == nil && r.Histogram != nil {
+		return `"histogram_ns" without the latency fields`
 	}
 	return ""
 }
@@ -152,12 +257,16 @@ func (r *Row) check() string {
 // (Event.Counts, Event.Failed). Its memory grows with the number of
 // groups, never with the number of events.
 //
+// A profile fed events is one run; Merge joins profiles into one of
+// several runs, which keeps for each count its band over the runs.
+//
 // A Profile is a sink of the event stream (Write, Flush, Close), so that
 // a pipeline can end in it.
 type Profile struct {
 	by     GroupBy
 	groups map[groupKey]*group
 	events int64
+	runs   int64 // 1, or the sum of the runs merged
 }
 
 // groupKey identifies a group: a name (syscall, comm, errno) or a pid.
@@ -169,22 +278,54 @@ type groupKey struct {
 type group struct {
 	key           groupKey
 	calls, errors int64
+	unfinished    int64
 	durations     histogram
 	// detail counts failed calls by errno, or by syscall when grouping by errno.
 	detail map[string]int64
+	// perRun holds the bands of the counts in a profile of several runs;
+	// nil in a profile of one run, where each band is the count itself.
+	perRun *bands
 }
 
-// New returns an empty profile grouped by by.
+// bands are a group's counts per run: the least and the most in one run.
+type bands struct {
+	calls, errors Band
+	detail        map[string]Band
+}
+
+// bands returns the group's bands per run.
+func (g *group) bands() bands {
+	if g.perRun != nil {
+		return *g.perRun
+	}
+	b := bands{calls: one(g.calls), errors: one(g.errors), detail: make(map[string]Band, len(g.detail))}
+	for k, n := range g.detail {
+		b.detail[k] = one(n)
+	}
+	return b
+}
+
+// New returns an empty profile of one run, grouped by by.
 func New(by GroupBy) *Profile {
-	return &Profile{by: by, groups: map[groupKey]*group{}}
+	return &Profile{by: by, groups: map[groupKey]*group{}, runs: 1}
 }
 
-// Add counts ev if it is a completed call; other events are ignored. With
-// ByErrno only failed calls are counted.
+// By returns what the profile is grouped by.
+func (p *Profile) By() GroupBy { return p.by }
+
+// Runs returns how many runs the profile holds.
+func (p *Profile) Runs() int64 { return p.runs }
+
+// Add counts ev if it is a call; other events are ignored. With ByErrno
+// only failed calls are counted.
 func (p *Profile) Add(ev *parse.Event) {
 	p.events++
+	unfinished := false
 	if !ev.Counts() {
-		return
+		if !ev.Unfinished() || p.by == ByErrno {
+			return
+		}
+		unfinished = true
 	}
 	failed := ev.Errno != ""
 	var k groupKey
@@ -201,13 +342,10 @@ func (p *Profile) Add(ev *parse.Event) {
 	default:
 		k.name = ev.Syscall
 	}
-	g := p.groups[k]
-	if g == nil {
-		// Event strings may point into large input blocks: a key of our
-		// own lets those go.
-		k.name = strings.Clone(k.name)
-		g = &group{key: k, detail: map[string]int64{}}
-		p.groups[k] = g
+	g := p.group(k)
+	if unfinished {
+		g.unfinished++
+		return
 	}
 	g.calls++
 	if failed {
@@ -221,6 +359,19 @@ func (p *Profile) Add(ev *parse.Event) {
 	if ev.HasDuration {
 		g.durations.add(ev.DurationNs)
 	}
+}
+
+// group returns the group k, made when new.
+func (p *Profile) group(k groupKey) *group {
+	g := p.groups[k]
+	if g == nil {
+		// Event strings may point into large input blocks: a key of our
+		// own lets those go.
+		k.name = strings.Clone(k.name)
+		g = &group{key: k, detail: map[string]int64{}}
+		p.groups[k] = g
+	}
+	return g
 }
 
 // Events returns how many events were added, counted as calls or not.
@@ -257,18 +408,21 @@ func (p *Profile) Rows() []Row {
 	return rows
 }
 
-// Total returns the row of all groups together, named "total".
+// Total returns the row of all groups together, named "total". Its
+// counts per run are not known and not set.
 func (p *Profile) Total() Row {
 	all := &group{key: groupKey{name: "total"}, detail: map[string]int64{}}
 	for _, g := range p.groups {
 		all.calls += g.calls
 		all.errors += g.errors
+		all.unfinished += g.unfinished
 		all.durations.merge(&g.durations)
 		for k, n := range g.detail {
 			all.detail[k] += n
 		}
 	}
 	r := p.row(all)
+	r.Runs, r.CallsPerRun, r.ErrorsPerRun, r.ErrnosPerRun, r.SyscallsPerRun = 0, nil, nil, nil, nil
 	if p.by == ByPid {
 		// "total" is not a pid: name the row as a group of names is.
 		r.Pid, r.Syscall = nil, &all.key.name
@@ -282,15 +436,25 @@ func (p *Profile) row(g *group) Row {
 		name = strconv.FormatInt(g.key.pid, 10)
 	}
 	r := newRow(p.by, name)
-	r.Calls, r.Errors = g.calls, g.errors
+	r.Calls, r.Errors, r.Unfinished = g.calls, g.errors, g.unfinished
 	if p.by == ByErrno {
 		r.Syscalls = g.detail
 	} else {
 		r.Errnos = g.detail
 	}
+	if p.runs > 1 {
+		b := g.bands()
+		r.Runs, r.CallsPerRun, r.ErrorsPerRun = p.runs, &b.calls, &b.errors
+		if p.by == ByErrno {
+			r.SyscallsPerRun = b.detail
+		} else {
+			r.ErrnosPerRun = b.detail
+		}
+	}
 	if h := &g.durations; h.n > 0 {
 		q := h.quantiles(50, 95, 99)
 		r.Latency = &Latency{TotalNs: h.sum, AvgNs: h.sum / h.n, MinNs: h.min, MaxNs: h.max, P50Ns: q[0], P95Ns: q[1], P99Ns: q[2]}
+		r.Histogram = h.pairs()
 	}
 	return r
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 
@@ -39,57 +41,72 @@ func (rd *Reader) Rows() []Row { return rd.rows.rows }
 
 // Compare reads the profiles OLD and NEW (each strace text, JSON Lines
 // events or stats --json rows), each through a pump like p that reports on
-// it alone, and compares them. Every error it returns is the caller's: a
-// bad option, or an input that cannot serve.
+// it alone, and compares them. With opts.Update, OLD must be a recorded
+// profile, or not exist yet (it is then compared as empty), so that the
+// caller may rewrite it (DiffReport.WriteBaseline). Every error it returns
+// is the caller's: a bad option, or an input that cannot serve.
 func Compare(p emit.Pump, old, new string, opts DiffOptions) (*DiffReport, error) {
 	switch {
 	case old == "-" && new == "-":
 		return nil, errors.New("OLD and NEW cannot both be stdin")
 	case opts.TolerancePct < 0 || opts.MinDelta < 0 || opts.LatencyPct < 0:
 		return nil, errors.New("--tolerance, --min-delta and --latency cannot be negative")
+	case opts.TopPct < 0 || opts.TopPct > 100:
+		return nil, errors.New("--top must be a percentage, from 0 (off) to 100")
+	case opts.Update && old == "-":
+		return nil, errors.New("--update rewrites OLD, which must be a file, not stdin")
 	}
 	var sides [2][]Row
+	recorded := false
 	for i, name := range []string{old, new} {
-		var err error
-		if sides[i], err = Load(p, name); err != nil {
+		if i == 0 && opts.Update && !exists(old) {
+			continue // created from NEW
+		}
+		rows, rec, err := Load(p, name)
+		if err != nil {
 			return nil, err
 		}
-		if opts.GateLatency && !HasDurations(sides[i]) {
+		sides[i] = rows
+		if i == 0 {
+			recorded = rec
+		}
+		if opts.GateLatency && !HasDurations(rows) {
 			return nil, errors.New(name + " has no durations, which --latency needs — trace with strace -T, or with stracectl run")
 		}
 	}
+	if opts.Update && sides[0] != nil && !recorded {
+		return nil, errors.New(old + " is a trace, not a recorded profile (stats --json output): --update rewrites only recorded baselines")
+	}
 	report := Diff(sides[0], sides[1], opts)
-	if len(report.Unmatched) > 0 {
+	if len(report.Unmatched) > 0 && !opts.Update {
 		return nil, errors.New("--only names syscalls found in neither input: " + strings.Join(report.Unmatched, ", "))
 	}
 	return report, nil
 }
 
+// exists reports whether a file is at path.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
 // Load reads the profile diff compares from the input name through a pump
-// like p (see DiffRows).
-func Load(p emit.Pump, name string) ([]Row, error) {
+// like p (see DiffRows); recorded says whether the input is a recorded
+// profile rather than a trace.
+func Load(p emit.Pump, name string) (rows []Row, recorded bool, err error) {
 	events := New(BySyscall)
 	stream := emit.NewStream(events)
 	rd, err := emit.Read(&p, name, stream, NewReader)
 	stream.Close() // a Profile does not fail, and has all events once closed
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	p.Report()
-	rows, err := rd.DiffRows(events)
+	rows, err = rd.DiffRows(events)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, false, fmt.Errorf("%s: %w", name, err)
 	}
-	return rows, nil
-}
-
-// TraceOnly fails for an input that is a recorded profile: stats reads
-// traces, and a profile read as one would count nothing.
-func TraceOnly(name string, rd *Reader) error {
-	if rd.IsProfile() {
-		return fmt.Errorf("%s holds stats output, not events: stats reads traces (strace output or stracectl JSON Lines); diff compares profiles", name)
-	}
-	return nil
+	return rows, rd.IsProfile(), nil
 }
 
 // DiffRows returns the profile diff compares for the input read through
@@ -118,6 +135,9 @@ func checkDiffRows(rows []Row) ([]Row, error) {
 	}
 	seen := make(map[string]bool, len(rows))
 	for i := range rows {
+		if rows[i].runs() != rows[0].runs() {
+			return nil, fmt.Errorf("syscall %s: a row of %d runs among rows of %d", rows[i].Name(), rows[i].runs(), rows[0].runs())
+		}
 		name := rows[i].Name()
 		if seen[name] {
 			return nil, fmt.Errorf("syscall %s has two stats rows", name)

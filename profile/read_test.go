@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bytes"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -80,12 +81,15 @@ func TestReaderBadLines(t *testing.T) {
 	}
 }
 
-// FuzzReader feeds arbitrary input: the reader must not panic, and every
-// row it keeps must be valid.
+// FuzzReader feeds arbitrary input: the reader must not panic, every row
+// it keeps must be valid, and rebuilding, merging and printing the profile
+// of the rows must not panic either.
 func FuzzReader(f *testing.F) {
 	f.Add([]byte(`{"syscall":"read","calls":3,"errors":1,"errnos":{"EINTR":1}}` + "\n"))
 	f.Add([]byte(`{"errno":"ENOENT","calls":3,"errors":3,"total_ns":5,"syscalls":{"openat":3}}` + "\n" + `{"pid":3,"calls":1,"errors":0}`))
 	f.Add([]byte(`{"kind":"exit","pid":1,"signal":"SIGKILL","core_dumped":false}`))
+	f.Add([]byte(`{"syscall":"read","calls":4,"errors":1,"runs":2,"calls_per_run":[1,3],"errors_per_run":[0,1],"total_ns":10,"avg_ns":2,"min_ns":1,"p50_ns":2,"p95_ns":4,"p99_ns":4,"max_ns":4,"histogram_ns":[[1,1],[2,2],[4,1]],"errnos":{"EINTR":1},"errnos_per_run":{"EINTR":[0,1]}}` + "\n" +
+		`{"syscall":"exit_group","calls":0,"errors":0,"unfinished":2,"runs":2,"calls_per_run":[0,0],"errors_per_run":[0,0]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		rd := NewReader(bytes.NewReader(in), parse.Options{})
 		if evs := readAll(rd); len(evs) > 0 && rd.IsProfile() {
@@ -94,6 +98,19 @@ func FuzzReader(f *testing.F) {
 		for _, r := range rd.Rows() {
 			if r.check() != "" || r.By() != rd.Rows()[0].By() {
 				t.Errorf("invalid row %+v", r)
+			}
+		}
+		if !rd.IsProfile() {
+			return
+		}
+		p, err := FromRows(rd.Rows())
+		if err != nil {
+			return
+		}
+		m := Merge(p.By(), p, p)
+		for _, format := range []Format{Table, JSON, CSV} {
+			if err := m.Print(io.Discard, SortP95, format); err != nil {
+				t.Error(err)
 			}
 		}
 	})
