@@ -1,9 +1,9 @@
 // Command stracectl turns Linux system calls into a structured stream: one
 // event per line, as JSON Lines or CSV, from strace's text output (parse) or
 // a traced command or process (run, attach), and syscall profiles of them
-// (stats, diff, seccomp). This file is the command line: each command picks a source
-// and a sink (package emit runs the pipeline between them) and turns errors
-// into messages and exit statuses.
+// (stats, diff, seccomp). This file is the command line: each command picks
+// a source and a sink (package emit runs the pipeline between them) and
+// turns errors into messages and exit statuses.
 package main
 
 import (
@@ -122,9 +122,10 @@ type DiffCmd struct {
 	Only      []string `placeholder:"SYSCALLS" help:"Compare only these syscalls, comma-separated."`
 	Latency   *float64 `placeholder:"PCT" help:"Also fail when a syscall's p95 latency grows by more than PCT percent (needs durations on both sides)."`
 	JSON      bool     `xor:"report" help:"Write one JSON object per change instead of a table."`
+	Old       string   `arg:"" name:"OLD" help:"The baseline: strace output, stracectl JSON Lines, or stats --json output (of one run or several)."`
+	New       string   `arg:"" name:"NEW" help:"The profile to check, in any of the same forms."`
+
 	GateFlags
-	Old string `arg:"" name:"OLD" help:"The baseline: strace output, stracectl JSON Lines, or stats --json output (of one run or several)."`
-	New string `arg:"" name:"NEW" help:"The profile to check, in any of the same forms."`
 }
 
 // Help is the detail of diff --help.
