@@ -72,8 +72,10 @@ type Change struct {
 	// that rule's severity when it finds fault, else OK.
 	Rule    Rule
 	Verdict Severity
-	// Regression is Verdict == Fail.
+	// Regression is Verdict == Fail. Flaky is set on a change that passes
+	// because the baseline runs disagree on it (absent from some).
 	Regression bool
+	Flaky      bool
 	Why        string // why it regresses or passes: "new syscall", "within tolerance"...
 }
 
@@ -247,6 +249,7 @@ func (r *DiffReport) compare(name string, o, n *Row, counted bool) {
 		case !c.HasOld:
 			c.New = c.NewBand.Max
 			if flaky {
+				c.Flaky = true
 				r.pass(c, "new errno of a "+r.flakyText())
 			} else {
 				r.judge(c, RuleNewErrno, "new errno")
@@ -309,6 +312,7 @@ func (r *DiffReport) count(c Change, flaky bool) {
 	case !r.beyond(c.Old, c.New):
 		r.pass(c, "within tolerance")
 	case flaky:
+		c.Flaky = true
 		r.pass(c, r.flakyText())
 	default:
 		r.judge(c, RuleCount, "changed by more than "+pctText(r.opts.TolerancePct)+" and more than "+strconv.FormatInt(r.opts.MinDelta, 10))
@@ -331,6 +335,7 @@ func (r *DiffReport) latency(c Change, flaky bool) {
 	limit := float64(c.Old) * r.opts.LatencyPct / 100
 	switch d := float64(c.Delta()); {
 	case d > limit && flaky:
+		c.Flaky = true
 		r.pass(c, r.flakyText())
 	case d > limit:
 		r.judge(c, RuleSlower, "p95 slower by more than "+pctText(r.opts.LatencyPct))

@@ -88,9 +88,12 @@ func (c *Change) changeText() string {
 // verdict is the last line of the text report and the first of the
 // Markdown one.
 func (r *DiffReport) verdict() string {
-	within := 0
+	within, flaky := 0, 0
 	for _, c := range r.Changes {
-		if c.Verdict == OK {
+		switch {
+		case c.Flaky:
+			flaky++
+		case c.Verdict == OK:
 			within++
 		}
 	}
@@ -117,11 +120,13 @@ func (r *DiffReport) verdict() string {
 	if len(warns) > 0 {
 		b.WriteString("; warnings: " + strings.Join(warns, ", "))
 	}
-	switch {
-	case len(regs) > 0 || len(warns) > 0:
-	case within > 0:
+	if len(regs) == 0 && len(warns) == 0 && within > 0 {
 		fmt.Fprintf(&b, "; %s within tolerance", plural(within, "change"))
-	case len(r.Changes) == 0:
+	}
+	if flaky > 0 {
+		fmt.Fprintf(&b, "; %s", plural(flaky, "flaky change"))
+	}
+	if len(r.Changes) == 0 {
 		b.WriteString("; no change")
 	}
 	return b.String()
