@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/stracectl/stracectl/parse"
@@ -121,6 +122,9 @@ func (c *SeccompCmd) Run(g *Globals) error {
 	names := profile.Made(prof.Rows())
 	if len(names) == 0 {
 		return errors.New("the inputs made no syscall: a profile of them would deny everything")
+	}
+	if !slices.Contains(names, "exit_group") && !slices.Contains(names, "exit") {
+		fmt.Fprintln(os.Stderr, "stracectl: warning: the inputs never exit (no exit_group or exit): a trace filtered (strace -e, -Z) or cut short lacks calls the program makes, and so does its profile")
 	}
 	opts := profile.SeccompOptions{Arches: arches, Errno: errno}
 	if c.Base != "" {
