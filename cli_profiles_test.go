@@ -213,13 +213,13 @@ func TestDiffMultiRunBaseline(t *testing.T) {
 	base := filepath.Join(dir, "base.json")
 	stracectlOK(t, nil, append([]string{"stats", "--json", "-o", base}, baseRuns...)...)
 	runs := workloadRuns(t, dir, "new",
-		run("openat=115", "write=10"), // 1: inside the band
-		run("openat=132"),             // 2: 10% above the band: within tolerance
-		run("openat=140", "write=10"), // 3: beyond tolerance
-		run("openat=85"),              // 4: beyond tolerance below
-		run("openat=110", "write=40"), // 5: the flaky write quadruples
+		run("openat=115", "write=10"),        // 1: inside the band
+		run("openat=132"),                    // 2: 10% above the band: within tolerance
+		run("openat=140", "write=10"),        // 3: beyond tolerance
+		run("openat=85"),                     // 4: beyond tolerance below
+		run("openat=110", "write=40"),        // 5: the flaky write quadruples
 		[]string{"getppid=60", "openat=110"}, // 6: no fork: wait4 and clone vanish
-		run("openat=110", "sleep=1"),                 // 7: clock_nanosleep is new
+		run("openat=110", "sleep=1"),         // 7: clock_nanosleep is new
 	)
 	policy := filepath.Join(dir, "syscalls.policy")
 	if err := os.WriteFile(policy, []byte("# severities for this baseline\nvanished: fail\nnew-syscall: warn\n"), 0o644); err != nil {
