@@ -139,9 +139,9 @@ Each rule has a severity, fail, warn or ignore, set by --new-syscall, --new-errn
 Exit status: 0 nothing fails (also with --advisory, and after --update), 1 a regression (each failing syscall is named), 2 an unreadable input or a usage error.`
 }
 
-// Run exits 0 when nothing changed beyond tolerance, 1 on a regression
-// (the report names each offending syscall), 2 when an input cannot be read
-// or the command line is wrong.
+// Run exits 0 when nothing fails, 1 on a change whose rule fails (the
+// report names each failing syscall), 2 when an input cannot be read or the
+// command line is wrong.
 func (c *DiffCmd) Run(g *Globals) error {
 	opts := profile.DiffOptions{TolerancePct: c.Tolerance, MinDelta: c.MinDelta, Ignore: c.Ignore, Only: c.Only}
 	if c.Latency != nil {
