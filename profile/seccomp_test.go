@@ -3,6 +3,7 @@ package profile
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -227,4 +228,31 @@ func TestParseArchesAndErrno(t *testing.T) {
 			t.Errorf("%q accepted", in)
 		}
 	}
+}
+
+// FuzzSeccomp feeds arbitrary profiles: reading one, checking a trace's
+// syscalls against it and using it as a base must not panic.
+func FuzzSeccomp(f *testing.F) {
+	f.Add([]byte(dockerLike))
+	f.Add([]byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_KILL"}]}`))
+	f.Add([]byte(`{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":-3,"architectures":["SCMP_ARCH_AARCH64"],"syscalls":[{"name":"read","action":"SCMP_ACT_ERRNO","errnoRet":99999}]}`))
+	x86, _ := syscalls.LookupArch("x86_64")
+	rows := []Row{row(BySyscall, "read", 3, 0, nil, nil), row(BySyscall, "clone3", 1, 1, nil, nil), unfinished(BySyscall, "exit_group", 1)}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sp, err := ParseSeccomp(data)
+		if err != nil {
+			return
+		}
+		if verdicts, err := sp.Check(x86, rows); err == nil {
+			for _, v := range verdicts {
+				_ = v.Text()
+			}
+			WriteCheck(io.Discard, "fuzz.json", verdicts)
+		}
+		if out, err := Seccomp([]string{"read", "exit_group"}, SeccompOptions{Arches: []syscalls.Arch{x86}, Errno: 1, Base: sp}); err == nil {
+			if err := out.WriteJSON(io.Discard); err != nil {
+				t.Error(err)
+			}
+		}
+	})
 }
