@@ -121,7 +121,7 @@ Privileges, on both backends: the right to ptrace each process (your own, with k
 
 // Help is the detail of stats --help.
 func (*StatsCmd) Help() string {
-	return `Each input is strace's text output or stracectl JSON Lines, told apart by its content; stdin when no FILE is given (on a terminal it says so, and Ctrl-D ends the input). Latency columns need durations (strace -T, stracectl run); --by comm needs command names (strace -Y, the eBPF backend): stderr says when the input lacks them.
+	return `Each input is strace's text output, stracectl JSON Lines or a recorded profile (stats --json output), told apart by its content; stdin when no FILE is given (on a terminal it says so, and Ctrl-D ends the input). All inputs merge into one profile: each trace is one run, a recorded profile brings the runs it holds, and a profile of several runs gives each count its band per run (least..most). Latency columns need durations (strace -T, stracectl run); --by comm needs command names (strace -Y, the eBPF backend): stderr says when the input lacks them.
 
 The profile is written once every input is read: when an input cannot be read, nothing is written, to stdout or to -o FILE.
 

@@ -38,7 +38,7 @@ func (c *ParseCmd) readsStdin() (bool, string) {
 }
 
 func (c *StatsCmd) readsStdin() (bool, string) {
-	return len(c.Files) == 0 || slices.Contains(c.Files, "-"), "strace output or stracectl JSON Lines"
+	return len(c.Files) == 0 || slices.Contains(c.Files, "-"), "strace output, stracectl JSON Lines or stats --json output"
 }
 
 // errStdoutClosed is the error of a command started with stdout closed.

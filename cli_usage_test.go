@@ -222,7 +222,7 @@ func TestHelpAndVersionCommands(t *testing.T) {
 	if none.code != 2 || len(none.stdout) != 0 || !bytes.Equal(none.stderr, top.stdout) {
 		t.Errorf("no arguments: exit %d, stdout %q, stderr %q; want 2, nothing, and the help", none.code, none.stdout, none.stderr)
 	}
-	for _, cmd := range []string{"parse", "run", "attach", "schema", "stats", "diff", "help", "version"} {
+	for _, cmd := range []string{"parse", "run", "attach", "schema", "stats", "diff", "seccomp", "help", "version"} {
 		if !bytes.Contains(top.stdout, []byte("\n  "+cmd+" ")) {
 			t.Errorf("--help does not list %s:\n%s", cmd, top.stdout)
 		}
@@ -256,7 +256,8 @@ func TestCommandHelpSaysDefaultsStatusesAndPrivileges(t *testing.T) {
 		{"run", []string{"Exit status: the command's", "(strace -s; default: 32)", "(default: 16MiB)", "needs root, or CAP_BPF and CAP_PERFMON", "-q, --quiet"}},
 		{"attach", []string{"Exit status: 0 when", "(strace -s; default: 32)", "(default: 16MiB)", "root, CAP_SYS_PTRACE", "-p, --pid=PID"}},
 		{"stats", []string{"Exit status: 0 success", "Needs no privileges.", `--by="syscall"`, `--sort="total"`}},
-		{"diff", []string{"Exit status: 0 no change", "(default: 10)", "(default: 5)"}},
+		{"diff", []string{"Exit status: 0 nothing fails", "(default: 10)", "(default: 5)", "--vanished=SEVERITY"}},
+		{"seccomp", []string{"Exit status: 0 written", "Needs no privileges."}},
 		{"schema", []string{"Exit status: 0 success"}},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
@@ -317,11 +318,11 @@ func closedStdout(t *testing.T, dir, redirect string, args ...string) (string, i
 func TestClosedStdout(t *testing.T) {
 	dir := t.TempDir()
 	trace := filepath.Join(dir, "trace")
-	if err := os.WriteFile(trace, []byte("getpid() = 1 <0.000010>\n"), 0o644); err != nil {
+	if err := os.WriteFile(trace, []byte("getpid() = 1 <0.000010>\nexit_group(0) = ?\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	const want = "stracectl: stdout is closed: what this command writes there would be lost (redirect it: >FILE, or >/dev/null to discard it)\n"
-	commands := [][]string{{"parse", "trace"}, {"parse", "--csv", "trace"}, {"stats", "trace"}, {"schema"}, {"diff", "trace", "trace"}, {"version"}}
+	commands := [][]string{{"parse", "trace"}, {"parse", "--csv", "trace"}, {"stats", "trace"}, {"schema"}, {"diff", "trace", "trace"}, {"seccomp", "trace"}, {"version"}}
 	if _, err := exec.LookPath("strace"); err == nil {
 		commands = append(commands, []string{"run", "--backend", "strace", "--", "true"})
 	}
@@ -351,7 +352,8 @@ func TestTerminalHint(t *testing.T) {
 	}{
 		{[]string{"parse"}, "stracectl: reading strace output from the terminal (stdin): paste it, then Ctrl-D; or give a FILE\n"},
 		{[]string{"parse", "-"}, "stracectl: reading strace output from the terminal (stdin): paste it, then Ctrl-D; or give a FILE\n"},
-		{[]string{"stats", "--json"}, "stracectl: reading strace output or stracectl JSON Lines from the terminal (stdin): paste it, then Ctrl-D; or give a FILE\n"},
+		{[]string{"stats", "--json"}, "stracectl: reading strace output, stracectl JSON Lines or stats --json output from the terminal (stdin): paste it, then Ctrl-D; or give a FILE\n"},
+		{[]string{"seccomp"}, "stracectl: reading strace output, stracectl JSON Lines or stats --json output from the terminal (stdin): paste it, then Ctrl-D; or give a FILE\n"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			master, slave := openPTY(t)

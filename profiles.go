@@ -89,11 +89,19 @@ type SeccompCmd struct {
 	Files  []string `arg:"" optional:"" name:"INPUT" help:"strace output, stracectl JSON Lines or stats --json profiles, several runs unioned; - or none for stdin."`
 }
 
+func (c *SeccompCmd) writesStdout() bool { return c.Check != "" || toStdout(c.Output) }
+
+func (c *SeccompCmd) readsStdin() (bool, string) {
+	return len(c.Files) == 0 || slices.Contains(c.Files, "-"), "strace output, stracectl JSON Lines or stats --json output"
+}
+
 // Help is the detail of seccomp --help.
 func (c *SeccompCmd) Help() string {
 	return `The profile allows exactly the syscalls the inputs made (completed or not: exit_group never returns) and denies every other: defaultAction SCMP_ACT_ERRNO with defaultErrnoRet (EPERM, or --errno), one SCMP_ACT_ALLOW rule, architectures from --arch. Each name is checked against the syscall table of those architectures. Use it with docker run --security-opt seccomp=FILE, podman, or an OCI runtime spec (linux.seccomp). Trace every path the program takes, in several runs: a call no run made is denied.
 
-Exit status: 0 written (or, with --check, nothing denied), 1 an unreadable input, a name that is no syscall, or (--check) a denied syscall, 2 a usage error.`
+Exit status: 0 written (or, with --check, nothing denied), 1 an unreadable input, a name that is no syscall, or (--check) a denied syscall, 2 a usage error.
+
+Needs no privileges.`
 }
 
 // Run reads the inputs into one profile and writes its seccomp profile,
