@@ -106,10 +106,12 @@ type DiffReport struct {
 	newRows []Row
 }
 
-// Regressions returns the syscalls with a change that fails, sorted.
+// Regressions returns the syscalls with a change that fails, in the
+// report's order (by name, the total last).
 func (r *DiffReport) Regressions() []string { return r.syscallsWith(Fail) }
 
-// Warnings returns the syscalls with a change that warns, sorted.
+// Warnings returns the syscalls with a change that warns, in the report's
+// order.
 func (r *DiffReport) Warnings() []string { return r.syscallsWith(Warn) }
 
 // Failed reports whether the gate fails: a change fails, and the

@@ -2,7 +2,11 @@ package profile
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -212,5 +216,32 @@ func TestPrintManyRuns(t *testing.T) {
 	}
 	if !strings.HasPrefix(b.String(), "syscall,calls,errors,total_ns,avg_ns,min_ns,p50_ns,p95_ns,p99_ns,max_ns,errnos,runs,min_calls,max_calls\nread,8,0,,,,,,,,{},2,3,5\n") {
 		t.Errorf("CSV:\n%s", b.String())
+	}
+}
+
+// TestWriteOutput replaces a file at once, keeps its mode, leaves nothing
+// beside it, writes nothing when the writer fails, and follows a symbolic
+// link to the file it names.
+func TestWriteOutput(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "base.json")
+	if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink("base.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteOutput(link, func(w io.Writer) error { _, err := io.WriteString(w, "new\n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteOutput(path, func(w io.Writer) error { io.WriteString(w, "partial"); return errors.New("input failed") }); err == nil {
+		t.Error("a failed write succeeded")
+	}
+	got, _ := os.ReadFile(path)
+	fi, _ := os.Stat(path)
+	entries, _ := os.ReadDir(dir)
+	if lfi, err := os.Lstat(link); string(got) != "new\n" || fi.Mode().Perm() != 0o600 || len(entries) != 2 || err != nil || lfi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("content %q, mode %v, %d entries, link %v %v", got, fi.Mode(), len(entries), lfi, err)
 	}
 }

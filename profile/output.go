@@ -12,11 +12,15 @@ import (
 // "" and "-". A regular file (or a new one) is replaced at once, when all
 // was written: the output goes to a temporary file beside it, which is
 // synced and renamed over it, so that a failure (or a reader) never sees a
-// partial profile, and a baseline is rewritten atomically. Other files
-// (/dev/stdout, a FIFO) are written in place.
+// partial profile, and a baseline is rewritten atomically; a symbolic link
+// keeps pointing to the file it names. Other files (/dev/stdout, a FIFO)
+// are written in place.
 func WriteOutput(path string, write func(w io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(os.Stdout)
+	}
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
 	}
 	fi, err := os.Stat(path)
 	if err == nil && !fi.Mode().IsRegular() {
