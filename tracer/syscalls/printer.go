@@ -918,8 +918,7 @@ func (d *Printer) appendPointer(v uint64) {
 		d.appendString("NULL")
 		return
 	}
-	d.appendString("0x")
-	d.appendUint(v, 16)
+	d.appendHex(v)
 }
 
 // flags prints a flag set as strace's printflags does: the names of the
@@ -1116,8 +1115,7 @@ func (d *Printer) hexOrZero(v uint64) string {
 		return "0"
 	}
 	d.begin()
-	d.appendString("0x")
-	d.appendUint(v, 16)
+	d.appendHex(v)
 	return d.end()
 }
 
