@@ -62,7 +62,7 @@ func (b *blocks) fill() (dropped string) {
 		tail := b.buf[b.pos:]
 		if b.discarding || len(tail) > MaxLineBytes {
 			if !b.discarding {
-				dropped = strings.Clone(view(tail[:snippetLen]))
+				dropped = strings.Clone(aliasString(tail[:snippetLen]))
 				b.discarding = true
 			}
 			tail = nil
@@ -147,9 +147,9 @@ func (in *lineInput) fill() {
 	}
 }
 
-// view returns b as a string sharing its memory: safe for the bytes of an
+// aliasString returns b as a string sharing its memory: safe for the bytes of an
 // input block, which are never written again.
-func view(b []byte) string {
+func aliasString(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}

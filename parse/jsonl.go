@@ -407,4 +407,4 @@ func decodeReason(err error) string {
 }
 
 // problemBytes records a problem with the current line, quoting its bytes.
-func (j *JSONLReader) problemBytes(reason string, line []byte) { j.problem(reason, view(line)) }
+func (j *JSONLReader) problemBytes(reason string, line []byte) { j.problem(reason, aliasString(line)) }

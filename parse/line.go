@@ -7,9 +7,7 @@ import (
 
 // lineParser is what parsing one line needs of its own: the arenas that
 // back the strings and Args slices it makes, and scratch. Events point into
-// the arenas, which are never written over, so they stay valid. A Parser has
-// one for the lines it parses in order; each worker of a parallel Parser has
-// its own.
+// the arenas, which are never written over, so they stay valid.
 type lineParser struct {
 	raw    bool     // keep the original line(s) in Event.Raw
 	arena  []byte   // backing store of synthesized strings
@@ -26,97 +24,124 @@ type prefix struct {
 	bracket bool // the pid came from "[pid N]"
 }
 
-// parsePrefix reads the pid column (1234, 1234<comm>, [pid 1234]), the
-// timestamps (-t, -tt, -ttt, -r, -t -r), the syscall number (-n) and the
-// instruction pointer (-i), and returns the rest of the line.
-func (lp *lineParser) parsePrefix(s string, pre *prefix) (string, bool) {
+// parsePrefix reads what strace prints before the call: the pid column,
+// the timestamps and the tags, in that order, and returns the rest of the
+// line. ok is false when one of them is there but broken.
+func (lp *lineParser) parsePrefix(s string, pre *prefix) (rest string, ok bool) {
+	if s, ok = parsePidColumn(s, pre); !ok {
+		return s, false
+	}
+	if s, ok = lp.parseTimestamps(s, pre); !ok {
+		return s, false
+	}
+	return skipTags(s), true
+}
+
+// parsePidColumn reads the pid column: "[pid  1234] " (strace writing to
+// stderr while several tasks live), "1234  " (-f with -o) or "1234<comm> "
+// (-Y). A line without one is returned as it is.
+func parsePidColumn(s string, pre *prefix) (rest string, ok bool) {
 	if strings.HasPrefix(s, "[pid ") {
-		i := 5
-		for i < len(s) && s[i] == ' ' {
-			i++
-		}
-		j := i
-		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-			j++
-		}
-		pid, ok := parseUint(s[i:j])
-		if !ok || j >= len(s) || s[j] != ']' || pid > maxPid {
+		return parseBracketPid(s, pre)
+	}
+	if s == "" || !isDigit(s[0]) {
+		return s, true
+	}
+	j := 1
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if j == len(s) || s[j] != ' ' && s[j] != '<' || s[j] == ' ' && j >= 9 && j <= 11 && epochAhead(s, j) {
+		return s, true // digits, but a timestamp's
+	}
+	pid, ok := parseUint(s[:j])
+	if !ok || pid > maxPid {
+		return s, false
+	}
+	pre.pid = pid
+	if s[j] == '<' {
+		e, _ := skipDecoration(s, j)
+		if e == j+1 {
 			return s, false
 		}
-		pre.pid, pre.bracket = pid, true
-		s = s[j+1:]
-		if s == "" || s[0] != ' ' {
+		pre.comm = s[j+1 : e-1]
+		j = e
+		if j >= len(s) || s[j] != ' ' {
 			return s, false
-		}
-		s = s[1:]
-	} else if len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
-		j := 1
-		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-			j++
-		}
-		if j < len(s) && (s[j] == ' ' || s[j] == '<') && !(s[j] == ' ' && j >= 9 && j <= 11 && epochAhead(s, j)) {
-			pid, ok := parseUint(s[:j])
-			if !ok || pid > maxPid {
-				return s, false
-			}
-			pre.pid = pid
-			if s[j] == '<' {
-				e, _ := skipDecoration(s, j)
-				if e == j+1 {
-					return s, false
-				}
-				pre.comm = s[j+1 : e-1]
-				j = e
-				if j >= len(s) || s[j] != ' ' {
-					return s, false
-				}
-			}
-			s = s[j:]
-			for len(s) > 0 && s[0] == ' ' {
-				s = s[1:]
-			}
 		}
 	}
-	// Timestamps. -r pads its seconds with spaces.
+	return trimSpaceLeft(s[j:]), true
+}
+
+// parseBracketPid reads "[pid  1234] ".
+func parseBracketPid(s string, pre *prefix) (rest string, ok bool) {
+	i := skipSpaces(s, len("[pid "))
+	j := i
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	pid, ok := parseUint(s[i:j])
+	if !ok || j >= len(s) || s[j] != ']' || pid > maxPid {
+		return s, false
+	}
+	pre.pid, pre.bracket = pid, true
+	s = s[j+1:]
+	if s == "" || s[0] != ' ' {
+		return s, false
+	}
+	return s[1:], true
+}
+
+// parseTimestamps reads the timestamps: -t "13:54:56 ", -tt
+// "13:54:56.074293 ", -ttt "1795697509.953848 " (kept as RFC 3339), -r
+// "     0.000284 " (seconds padded with spaces), and -t with -r
+// "13:54:56.074293 (+     0.003058) ". A line without them is returned as
+// it is.
+func (lp *lineParser) parseTimestamps(s string, pre *prefix) (rest string, ok bool) {
 	t := trimSpaceLeft(s)
-	if len(t) > 0 && '0' <= t[0] && t[0] <= '9' {
-		j := 0
-		colon := false
-		for j < len(t) && ('0' <= t[j] && t[j] <= '9' || t[j] == ':' || t[j] == '.') {
-			colon = colon || t[j] == ':'
-			j++
-		}
-		if j >= len(t) || t[j] != ' ' {
+	if t == "" || !isDigit(t[0]) {
+		return s, true
+	}
+	j := 0
+	colon := false
+	for j < len(t) && (isDigit(t[j]) || t[j] == ':' || t[j] == '.') {
+		colon = colon || t[j] == ':'
+		j++
+	}
+	if j >= len(t) || t[j] != ' ' {
+		return s, false
+	}
+	stamp := t[:j]
+	intLen := j
+	if k := strings.IndexByte(stamp, '.'); k >= 0 {
+		intLen = k
+	}
+	switch {
+	case colon:
+		pre.time = stamp
+	case intLen >= 9:
+		pre.time = lp.epochTime(stamp)
+		if pre.time == "" {
 			return s, false
 		}
-		stamp := t[:j]
-		intLen := j
-		if k := strings.IndexByte(stamp, '.'); k >= 0 {
-			intLen = k
-		}
-		switch {
-		case colon:
-			pre.time = stamp
-		case intLen >= 9:
-			pre.time = lp.epochTime(stamp)
-			if pre.time == "" {
-				return s, false
-			}
-		default: // -r: "0.000284", or whole seconds with --relative-timestamps=s
-			pre.rel = stamp
-		}
-		s = t[j+1:]
-		// -t with -r: "13:39:10.488293 (+     0.000000) "
-		if strings.HasPrefix(s, "(+") {
-			k := strings.IndexByte(s, ')')
-			if k < 0 {
-				return s, false
-			}
-			pre.rel = strings.TrimSpace(s[2:k])
-			s = trimSpaceLeft(s[k+1:])
-		}
+	default: // -r: "0.000284", or whole seconds with --relative-timestamps=s
+		pre.rel = stamp
 	}
-	// -n "[ 257] " and -i "[00007f...] " or "[????????????????] ".
+	s = t[j+1:]
+	if strings.HasPrefix(s, "(+") {
+		k := strings.IndexByte(s, ')')
+		if k < 0 {
+			return s, false
+		}
+		pre.rel = strings.TrimSpace(s[2:k])
+		s = trimSpaceLeft(s[k+1:])
+	}
+	return s, true
+}
+
+// skipTags skips the -n syscall number "[ 257] " and the -i instruction
+// pointer "[00007f1d01563ad7] " or "[????????????????] ".
+func skipTags(s string) string {
 	for len(s) > 1 && s[0] == '[' && s[1] != ' ' || strings.HasPrefix(s, "[ ") && isSyscallNumberTag(s) {
 		k := strings.IndexByte(s, ']')
 		if k < 0 || k+1 >= len(s) || s[k+1] != ' ' || strings.IndexByte(s[:k], ' ') >= 0 && !isSyscallNumberTag(s) {
@@ -124,8 +149,19 @@ func (lp *lineParser) parsePrefix(s string, pre *prefix) (string, bool) {
 		}
 		s = s[k+2:]
 	}
-	return s, true
+	return s
 }
+
+// skipSpaces returns the index of the first byte of s at or after i that
+// is not a space.
+func skipSpaces(s string, i int) int {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	return i
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // maxPid bounds the pid column: Linux pids are below 2^22; anything
 // beyond 2^31 cannot be one.

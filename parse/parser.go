@@ -70,7 +70,7 @@ type Parser struct {
 	lineParser // for the lines parsed in order
 
 	pending pendingCalls
-	cont    *cutLine // a call line cut by program output, waiting for its rest
+	cut     *cutLine // a call line cut by program output, waiting for its rest
 
 	// With strace writing to stderr, pids appear as "[pid N]" only while
 	// several tasks live; live tracks them so that unprefixed lines can be
@@ -136,7 +136,7 @@ func (p *Parser) parseBuffered(dst []Event) []Event {
 		if !ok {
 			break
 		}
-		dst = p.parseLine(dst, view(line))
+		dst = p.parseLine(dst, aliasString(line))
 	}
 	return dst
 }
@@ -146,10 +146,10 @@ func (p *Parser) parseBuffered(dst []Event) []Event {
 // oldest first up to limit events per call, then sets done.
 func (p *Parser) finish(dst []Event, limit int) []Event {
 	if line, ok := p.last(); ok {
-		dst = p.parseLine(dst, view(line))
+		dst = p.parseLine(dst, aliasString(line))
 	}
-	if c := p.cont; c != nil {
-		p.cont = nil
+	if c := p.cut; c != nil {
+		p.cut = nil
 		p.problemAt(c.line, "line cut before its end", c.raw)
 	}
 	for len(dst) < limit {
@@ -171,8 +171,8 @@ func (p *Parser) parseLine(dst []Event, s string) []Event {
 	if s[0] == 0xEF && strings.HasPrefix(s, "\uFEFF") {
 		s = s[len("\uFEFF"):] // a byte-order mark
 	}
-	if c := p.cont; c != nil && (c.byMessage || isContinuation(s)) {
-		p.cont = nil
+	if c := p.cut; c != nil && (c.byMessage || isContinuation(s)) {
+		p.cut = nil
 		if c.joins < maxJoins && len(c.args)+len(s) <= MaxLineBytes {
 			return p.continueCall(dst, c, s)
 		}
@@ -271,12 +271,12 @@ func (p *Parser) parseCall(dst []Event, line, s string, pre *prefix) ([]Event, b
 		return p.emitUnreturned(dst, p.newPending(pre, name, s[i+1:end], line)), true
 	}
 	// argsOpen: the rest of the line may follow after program output.
-	if p.cont != nil {
-		p.problemAt(p.cont.line, "line cut before its end", p.cont.raw)
+	if p.cut != nil {
+		p.problemAt(p.cut.line, "line cut before its end", p.cut.raw)
 	}
 	args, byMessage := p.stripStraceMessage(s[i+1:])
-	p.cont = &cutLine{pendingCall: p.newPending(pre, name, args, line), byMessage: byMessage}
-	p.cont.raw = strings.Clone(line)
+	p.cut = &cutLine{pendingCall: p.newPending(pre, name, args, line), byMessage: byMessage}
+	p.cut.raw = strings.Clone(line)
 	return dst, true
 }
 
@@ -432,7 +432,7 @@ func (p *Parser) continueCall(dst []Event, c *cutLine, s string) []Event {
 	c.args, c.raw = strings.Clone(args), strings.Clone(raw)
 	c.joins++
 	c.byMessage = byMessage
-	p.cont = c
+	p.cut = c
 	return dst
 }
 

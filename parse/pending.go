@@ -30,7 +30,7 @@ type pendingCalls struct {
 	head  int
 	bytes int
 	// execs are the waiting execve/execveat calls, oldest first, entries
-	// marked done skipped: takeName looks only here.
+	// marked done skipped: takeExec looks only here.
 	execs []*pendingCall
 }
 
