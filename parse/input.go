@@ -68,10 +68,11 @@ func (b *blocks) fill() (dropped string) {
 			tail = nil
 			b.scanned = 0
 		}
-		// A long line gets a block twice its size so far, but never more
-		// than the longest accepted line and its newline: a full block
-		// without a newline is then over the limit.
-		size := blockSize
+		// Blocks grow from small to blockSize, so that a short input
+		// costs little. A long line gets a block twice its size so far,
+		// but never more than the longest accepted line and its newline: a
+		// full block without a newline is then over the limit.
+		size := nextSize(cap(b.buf), firstBlockSize, blockSize)
 		for size < 2*len(tail) {
 			size *= 2
 		}
@@ -87,6 +88,12 @@ func (b *blocks) fill() (dropped string) {
 	}
 	return dropped
 }
+
+// nextSize returns the size of a buffer replacing one of size last: twice
+// as big, from first up to limit. Buffers that start small and double keep
+// a short input cheap (a fuzzer runs millions) and a long one allocating
+// rarely.
+func nextSize(last, first, limit int) int { return min(limit, max(first, 2*last)) }
 
 // tooLong is the reason given for a line over MaxLineBytes.
 const tooLong = "line longer than 16 MiB, skipped"

@@ -197,7 +197,7 @@ func isSyscallNumberTag(s string) bool {
 func (lp *lineParser) epochTime(stamp string) string {
 	start := len(lp.arena)
 	if cap(lp.arena)-start < 40 {
-		lp.arena = make([]byte, 0, arenaSize)
+		lp.arena = make([]byte, 0, nextSize(cap(lp.arena), firstArenaSize, arenaSize))
 		start = 0
 	}
 	b, ok := appendRFC3339(lp.arena, stamp)
@@ -219,15 +219,14 @@ func (lp *lineParser) concat(parts ...string) string {
 		return ""
 	}
 	if cap(lp.arena)-len(lp.arena) < n {
-		size := arenaSize
-		if n > size/4 {
+		if n > arenaSize/4 {
 			b := make([]byte, 0, n)
 			for _, s := range parts {
 				b = append(b, s...)
 			}
 			return unsafe.String(&b[0], n)
 		}
-		lp.arena = make([]byte, 0, size)
+		lp.arena = make([]byte, 0, max(n, nextSize(cap(lp.arena), firstArenaSize, arenaSize)))
 	}
 	start := len(lp.arena)
 	for _, s := range parts {
@@ -291,11 +290,7 @@ func (lp *lineParser) splitArgs(args string, splits []int, base int) []string {
 	}
 	n := len(splits) + 1
 	if cap(lp.args)-len(lp.args) < n {
-		size := argsArena
-		if n > size {
-			size = n
-		}
-		lp.args = make([]string, 0, size)
+		lp.args = make([]string, 0, max(n, nextSize(cap(lp.args), firstArgsArena, argsArena)))
 	}
 	start := len(lp.args)
 	from := 0
