@@ -235,6 +235,36 @@ func (lp *lineParser) concat(parts ...string) string {
 	return unsafe.String(&lp.arena[start], n)
 }
 
+// cutArgs returns the argument text printed before a cut (an
+// "<unfinished ...>" marker, or program output in a 2>&1 capture) without
+// the spaces strace puts before the marker and without a dangling ", ":
+// "0, " gives "0" with sepOpen, so that a call that never resumes has the
+// arguments it printed and no empty last one.
+func cutArgs(text string) (args string, sepOpen bool) {
+	args = trimBlankRight(text)
+	if n := len(args); n > 0 && args[n-1] == ',' {
+		return trimBlankRight(args[:n-1]), true
+	}
+	return args, false
+}
+
+// joinArgs joins the argument text printed before a cut (see cutArgs) with
+// the text that continues it (after "<... NAME resumed>", or the next line
+// of a 2>&1 capture), so that the separator between them is ", " whatever
+// spaces strace's versions put around the markers: "19" with sepOpen and
+// " [], 512, 500) = 0" (strace 4) give "19, [], 512, 500) = 0"; "" and
+// " ) = 13368" give ") = 13368".
+func (lp *lineParser) joinArgs(before string, sepOpen bool, after string) string {
+	rest := trimBlankLeft(after)
+	switch {
+	case sepOpen && rest != "" && rest[0] != ')':
+		return lp.concat(before, ", ", rest)
+	case rest != "" && (rest[0] == ')' || rest[0] == ','):
+		return lp.concat(before, rest)
+	}
+	return lp.concat(before, after)
+}
+
 // callEvent appends the event of a complete call. args is the argument
 // text, splits the indexes of its top-level ", " relative to base, after the
 // text following the closing parenthesis. ok is false when after is not a
@@ -283,9 +313,11 @@ func (pre *prefix) fill(ev *Event) {
 }
 
 // splitArgs cuts the argument text at the given separators into a slice of
-// the args arena.
+// the args arena. An argument never starts or ends with blanks (strace 4
+// left a space at a resumed call's join, program output can leave one
+// before a ")"), and a list of blanks is no argument at all.
 func (lp *lineParser) splitArgs(args string, splits []int, base int) []string {
-	if args == "" {
+	if isBlank(args) {
 		return []string{}[:0:0]
 	}
 	n := len(splits) + 1
@@ -295,10 +327,10 @@ func (lp *lineParser) splitArgs(args string, splits []int, base int) []string {
 	start := len(lp.args)
 	from := 0
 	for _, at := range splits {
-		lp.args = append(lp.args, args[from:at-base])
+		lp.args = append(lp.args, trimBlank(args[from:at-base]))
 		from = at - base + 2
 	}
-	lp.args = append(lp.args, args[from:])
+	lp.args = append(lp.args, trimBlank(args[from:]))
 	return lp.args[start:len(lp.args):len(lp.args)]
 }
 

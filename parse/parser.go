@@ -372,7 +372,7 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 	var args string
 	rawText := line
 	if opener != nil {
-		args = p.concat(opener.args, rest)
+		args = p.joinArgs(opener.args, opener.sepOpen, rest)
 		if p.opts.Raw {
 			rawText = p.concat(opener.raw, "\n", line)
 		}
@@ -412,7 +412,7 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 
 // continueCall joins a cut call line with the line that continues it.
 func (p *Parser) continueCall(dst []Event, c *cutLine, s string) []Event {
-	text := p.concat(c.args, s)
+	text := p.joinArgs(c.args, c.sepOpen, s)
 	raw := c.raw
 	if p.opts.Raw {
 		raw = p.concat(c.raw, "\n", s)
@@ -434,6 +434,7 @@ func (p *Parser) continueCall(dst []Event, c *cutLine, s string) []Event {
 		return p.emitUnreturned(dst, p.newPending(&pre, c.name, text[:end], raw))
 	}
 	args, byMessage := p.stripStraceMessage(text)
+	args, c.sepOpen = cutArgs(args)
 	c.args, c.raw = strings.Clone(args), strings.Clone(raw)
 	c.joins++
 	c.byMessage = byMessage

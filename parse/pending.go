@@ -9,13 +9,16 @@ import "unsafe"
 type pendingCall struct {
 	pid  int64
 	name string
-	args string // argument text printed so far
-	time string
-	rel  string
-	comm string
-	raw  string // the line(s) so far; kept only with Options.Raw, or for a cut line
-	line int64  // where the call began, for diagnostics
-	done bool   // taken out of the set; its place in the order is stale
+	args string // argument text printed so far, without a dangling separator (see cutArgs)
+	// sepOpen: the text printed so far ended with a separator ", ", so
+	// the arguments go on after the cut.
+	sepOpen bool
+	time    string
+	rel     string
+	comm    string
+	raw     string // the line(s) so far; kept only with Options.Raw, or for a cut line
+	line    int64  // where the call began, for diagnostics
+	done    bool   // taken out of the set; its place in the order is stale
 }
 
 func (c *pendingCall) size() int {
@@ -165,11 +168,12 @@ func (s *pendingCalls) compact() {
 }
 
 // newPending copies what a waiting call needs out of the input block, into
-// one allocation.
+// one allocation. args is the argument text printed before the cut.
 func (p *Parser) newPending(pre *prefix, name, args, raw string) *pendingCall {
 	if !p.opts.Raw {
 		raw = ""
 	}
+	args, sepOpen := cutArgs(args)
 	buf := make([]byte, 0, len(name)+len(args)+len(pre.time)+len(pre.rel)+len(pre.comm)+len(raw))
 	cut := func(s string) string {
 		if s == "" {
@@ -179,14 +183,15 @@ func (p *Parser) newPending(pre *prefix, name, args, raw string) *pendingCall {
 		return unsafe.String(&buf[len(buf)-len(s)], len(s))
 	}
 	return &pendingCall{
-		pid:  pre.pid,
-		name: cut(name),
-		args: cut(args),
-		time: cut(pre.time),
-		rel:  cut(pre.rel),
-		comm: cut(pre.comm),
-		raw:  cut(raw),
-		line: p.line,
+		pid:     pre.pid,
+		name:    cut(name),
+		args:    cut(args),
+		sepOpen: sepOpen,
+		time:    cut(pre.time),
+		rel:     cut(pre.rel),
+		comm:    cut(pre.comm),
+		raw:     cut(raw),
+		line:    p.line,
 	}
 }
 

@@ -407,6 +407,23 @@ func cutDuration(s string) (before string, ns int64, found, ok bool) {
 	return s[:k-1], ns, true, ok
 }
 
+// trimBlank, trimBlankLeft and trimBlankRight remove spaces and tabs.
+func trimBlank(s string) string { return trimBlankRight(trimBlankLeft(s)) }
+
+func trimBlankLeft(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
+}
+
+func trimBlankRight(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
 func trimSpaceLeft(s string) string {
 	for len(s) > 0 && s[0] == ' ' {
 		s = s[1:]
