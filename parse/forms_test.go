@@ -33,3 +33,20 @@ func TestArgsSeparatorSpaces(t *testing.T) {
 			want: []Event{{Kind: KindSyscall, Pid: 4251, Syscall: "read", Args: args("0", `"hi\n"`, "4096"), Ret: "3", Returned: true, Retval: 3, HasRetval: true}}},
 	})
 }
+
+// TestErrnoWithoutName: strace prints "(errno N)" for an error it has no
+// name for. It is an error all the same: Errno is "E" and the number, no
+// Errmsg.
+func TestErrnoWithoutName(t *testing.T) {
+	runForms(t, []formCase{
+		{lines: []string{`ioctl(3, 0x5401, 0x7ffc) = -1 (errno 22)`},
+			want: []Event{{Kind: KindSyscall, Syscall: "ioctl", Args: args("3", "0x5401", "0x7ffc"), Ret: "-1", Returned: true, Retval: -1, HasRetval: true, Errno: "E22"}}},
+		{lines: []string{`1234  open("/x", O_RDONLY) = -1 (errno 531) <0.000012>`},
+			want: []Event{{Kind: KindSyscall, Pid: 1234, Syscall: "open", Args: args(`"/x"`, "O_RDONLY"), Ret: "-1", Returned: true, Retval: -1, HasRetval: true, Errno: "E531", DurationNs: 12000, HasDuration: true}}},
+		{lines: []string{`chdir(".") = -1 (errno 95) (INJECTED)`},
+			want: []Event{{Kind: KindSyscall, Syscall: "chdir", Args: args(`"."`), Ret: "-1", Returned: true, Retval: -1, HasRetval: true, Errno: "E95", Note: "INJECTED"}}},
+		// not an errno: a note
+		{lines: []string{`read(3, "", 1) = 0 (errno x)`},
+			want: []Event{{Kind: KindSyscall, Syscall: "read", Args: args("3", `""`, "1"), Ret: "0", Returned: true, HasRetval: true, Note: "errno x"}}},
+	})
+}

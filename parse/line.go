@@ -293,6 +293,9 @@ func (lp *lineParser) callEvent(dst []Event, pre *prefix, name, args string, spl
 	ev.Ret, ev.Returned = res.ret, true
 	ev.Retval, ev.HasRetval = res.retval, res.okRetval
 	ev.Errno, ev.Errmsg, ev.Note = res.errno, res.errmsg, res.note
+	if res.errnoNumber != "" {
+		ev.Errno = lp.concat("E", res.errnoNumber)
+	}
 	if hasDur && durOK {
 		ev.DurationNs, ev.HasDuration = ns, true
 	}

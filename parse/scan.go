@@ -304,7 +304,10 @@ type result struct {
 	okRetval bool
 	errno    string
 	errmsg   string
-	note     string
+	// errnoNumber holds the digits of "(errno 22)", an error strace has
+	// no name for; the event's Errno is then "E22".
+	errnoNumber string
+	note        string
 }
 
 // parseResult parses the text after "= " (duration already removed): the
@@ -341,6 +344,9 @@ func parseResult(s string) (r result, ok bool) {
 				rest = trimSpaceLeft(rest[k+1:])
 			}
 		}
+	} else if n := errnoNumberLen(rest); n > 0 {
+		r.errnoNumber = rest[len("(errno ") : n-1]
+		rest = trimSpaceLeft(rest[n:])
 	} else if r.ret == "" {
 		return r, false
 	}
@@ -351,6 +357,24 @@ func parseResult(s string) (r result, ok bool) {
 		}
 	}
 	return r, true
+}
+
+// errnoNumberLen returns the length of "(errno 22)" at the start of s:
+// what strace prints for an error it has no name for. 0 when s does not
+// start with one.
+func errnoNumberLen(s string) int {
+	const open = "(errno "
+	if !strings.HasPrefix(s, open) {
+		return 0
+	}
+	j := len(open)
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if j == len(open) || j > len(open)+9 || j >= len(s) || s[j] != ')' {
+		return 0
+	}
+	return j + 1
 }
 
 // errnoLen returns the length of an errno name at the start of s ("ENOENT",
