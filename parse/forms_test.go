@@ -50,3 +50,18 @@ func TestErrnoWithoutName(t *testing.T) {
 			want: []Event{{Kind: KindSyscall, Syscall: "read", Args: args("3", `""`, "1"), Ret: "0", Returned: true, HasRetval: true, Note: "errno x"}}},
 	})
 }
+
+// TestInvalidUTF8: bytes that are not UTF-8 (old strace versions print
+// them raw) are kept as the escapes strace -x prints, "\xe9", so that the
+// JSON output, which must be UTF-8, still holds them; valid UTF-8 is kept
+// as it is.
+func TestInvalidUTF8(t *testing.T) {
+	runForms(t, []formCase{
+		{lines: []string{"openat(AT_FDCWD, \"/tmp/caf\xe9.txt\", O_RDONLY) = 3"},
+			want: []Event{{Kind: KindSyscall, Syscall: "openat", Args: args("AT_FDCWD", `"/tmp/caf\xe9.txt"`, "O_RDONLY"), Ret: "3", Returned: true, Retval: 3, HasRetval: true}}},
+		{lines: []string{"4711<ab\xb8> write(1, \"\xff\xfe\", 2) = 2"},
+			want: []Event{{Kind: KindSyscall, Pid: 4711, Comm: `ab\xb8`, Syscall: "write", Args: args("1", `"\xff\xfe"`, "2"), Ret: "2", Returned: true, Retval: 2, HasRetval: true}}},
+		{lines: []string{`openat(AT_FDCWD, "/tmp/café", O_RDONLY) = 3`},
+			want: []Event{{Kind: KindSyscall, Syscall: "openat", Args: args("AT_FDCWD", `"/tmp/café"`, "O_RDONLY"), Ret: "3", Returned: true, Retval: 3, HasRetval: true}}},
+	})
+}

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -263,6 +264,38 @@ func (lp *lineParser) joinArgs(before string, sepOpen bool, after string) string
 		return lp.concat(before, rest)
 	}
 	return lp.concat(before, after)
+}
+
+// escapeInvalidUTF8 returns s, in the arena, with each byte that is not
+// part of valid UTF-8 written the way strace -x writes a byte: 0xb8 as
+// "\xb8". Old strace versions, -Y names and program output can hold such
+// bytes; JSON cannot (an encoder would put U+FFFD in their place and lose
+// them), and strace escapes every backslash it prints, so the escape keeps
+// the byte recoverable and cannot be mistaken for one strace wrote.
+func (lp *lineParser) escapeInvalidUTF8(s string) string {
+	const hex = "0123456789abcdef"
+	n := len(s)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			n += 3
+		}
+		i += size
+	}
+	if cap(lp.arena)-len(lp.arena) < n {
+		lp.arena = make([]byte, 0, max(n, nextSize(cap(lp.arena), firstArenaSize, arenaSize)))
+	}
+	start := len(lp.arena)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			lp.arena = append(lp.arena, '\\', 'x', hex[s[i]>>4], hex[s[i]&0xf])
+		} else {
+			lp.arena = append(lp.arena, s[i:i+size]...)
+		}
+		i += size
+	}
+	return unsafe.String(&lp.arena[start], n)
 }
 
 // callEvent appends the event of a complete call. args is the argument

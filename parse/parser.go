@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxLineBytes is the longest line the parser accepts; a longer line is
@@ -175,6 +176,9 @@ func (p *Parser) parseLine(dst []Event, s string) []Event {
 	}
 	if s[0] == 0xEF && strings.HasPrefix(s, "\uFEFF") {
 		s = s[len("\uFEFF"):] // a byte-order mark
+	}
+	if !utf8.ValidString(s) {
+		s = p.escapeInvalidUTF8(s)
 	}
 	if c := p.cut; c != nil && (c.byMessage || isContinuation(s)) {
 		p.cut = nil
