@@ -65,3 +65,40 @@ func TestInvalidUTF8(t *testing.T) {
 			want: []Event{{Kind: KindSyscall, Syscall: "openat", Args: args("AT_FDCWD", `"/tmp/café"`, "O_RDONLY"), Ret: "3", Returned: true, Retval: 3, HasRetval: true}}},
 	})
 }
+
+// TestBracketPidWithComm: strace -f -Y writing to stderr puts the command
+// name inside the "[pid N]" prefix.
+func TestBracketPidWithComm(t *testing.T) {
+	runForms(t, []formCase{
+		{lines: []string{`[pid  4118<sh>] close(4) = 0`},
+			want: []Event{{Kind: KindSyscall, Pid: 4118, Comm: "sh", Syscall: "close", Args: args("4"), Ret: "0", Returned: true, HasRetval: true}}},
+		{lines: []string{`[pid 4119<my prog\76x>] +++ exited with 1 +++`},
+			want: []Event{{Kind: KindExit, Pid: 4119, Comm: `my prog\76x`, ExitCode: 1, HasExitCode: true}}},
+		{lines: []string{`[pid  4118<sh] close(4) = 0`}, problems: 1},
+	})
+}
+
+// TestSecontext: strace --secontext prints the task's SELinux context
+// after the pid column (kept in Secontext), and a file's after the
+// argument that names it (kept in the argument) or after a returned fd
+// (kept in Note); =full prints whole contexts, =mismatch adds "!!" and the
+// expected one.
+func TestSecontext(t *testing.T) {
+	runForms(t, []formCase{
+		{lines: []string{`151020 [unconfined_t] 14:37:21.990449 connect(3<UNIX-STREAM:[524197]> [unconfined_t], {sa_family=AF_UNIX, sun_path="/run/nscd/socket"}, 110) = 0 <0.000033>`},
+			want: []Event{{Kind: KindSyscall, Pid: 151020, Secontext: "unconfined_t", Time: "14:37:21.990449", Syscall: "connect", Args: args("3<UNIX-STREAM:[524197]> [unconfined_t]", `{sa_family=AF_UNIX, sun_path="/run/nscd/socket"}`, "110"), Ret: "0", Returned: true, HasRetval: true, DurationNs: 33000, HasDuration: true}}},
+		{lines: []string{`[system_u:system_r:unconfined_t:s0-s0:c0.c1023] openat(AT_FDCWD, "/etc/passwd" [system_u:object_r:passwd_file_t:s0], O_RDONLY) = 3</etc/passwd> [system_u:object_r:passwd_file_t:s0]`},
+			want: []Event{{Kind: KindSyscall, Secontext: "system_u:system_r:unconfined_t:s0-s0:c0.c1023", Syscall: "openat", Args: args("AT_FDCWD", `"/etc/passwd" [system_u:object_r:passwd_file_t:s0]`, "O_RDONLY"), Ret: "3</etc/passwd>", Returned: true, Retval: 3, HasRetval: true, Note: "[system_u:object_r:passwd_file_t:s0]"}}},
+		{lines: []string{`4242  [unconfined_t] chmod("f" [tmp_t!!user_home_t], 0600) = 0`},
+			want: []Event{{Kind: KindSyscall, Pid: 4242, Secontext: "unconfined_t", Syscall: "chmod", Args: args(`"f" [tmp_t!!user_home_t]`, "0600"), Ret: "0", Returned: true, HasRetval: true}}},
+		{lines: []string{`[pid  4118<sh>] [unconfined_t] [  3] close(4) = 0`},
+			want: []Event{{Kind: KindSyscall, Pid: 4118, Comm: "sh", Secontext: "unconfined_t", Syscall: "close", Args: args("4"), Ret: "0", Returned: true, HasRetval: true}}},
+		{lines: []string{`151020 [unconfined_t] +++ exited with 0 +++`},
+			want: []Event{{Kind: KindExit, Pid: 151020, Secontext: "unconfined_t", HasExitCode: true}}},
+		// the resumed line's context, else the opener's
+		{lines: []string{`7 [unconfined_t] read(0,  <unfinished ...>`, `7 <... read resumed>"x", 1) = 1`},
+			want: []Event{{Kind: KindSyscall, Pid: 7, Secontext: "unconfined_t", Syscall: "read", Args: args("0", `"x"`, "1"), Ret: "1", Returned: true, Retval: 1, HasRetval: true}}},
+		// program text in brackets is no context
+		{lines: []string{`[INFO] close(4) = 0`}, problems: 1},
+	})
+}

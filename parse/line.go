@@ -16,22 +16,26 @@ type lineParser struct {
 	splits []int    // reused by scanArgs
 }
 
-// prefix holds what precedes the call on a line: pid column and timestamps.
+// prefix holds what precedes the call on a line: pid column, security
+// context and timestamps.
 type prefix struct {
-	pid     int64
-	comm    string
-	time    string
-	rel     string
-	bracket bool // the pid came from "[pid N]"
+	pid       int64
+	comm      string
+	secontext string // strace --secontext: the task's SELinux context
+	time      string
+	rel       string
+	bracket   bool // the pid came from "[pid N]"
 }
 
 // parsePrefix reads what strace prints before the call: the pid column,
-// the timestamps and the tags, in that order, and returns the rest of the
-// line. ok is false when one of them is there but broken.
+// the --secontext context, the timestamps and the tags, in that order, and
+// returns the rest of the line. ok is false when one of them is there but
+// broken.
 func (lp *lineParser) parsePrefix(s string, pre *prefix) (rest string, ok bool) {
 	if s, ok = parsePidColumn(s, pre); !ok {
 		return s, false
 	}
+	s = parseSecontext(s, pre)
 	if s, ok = lp.parseTimestamps(s, pre); !ok {
 		return s, false
 	}
@@ -61,20 +65,26 @@ func parsePidColumn(s string, pre *prefix) (rest string, ok bool) {
 	}
 	pre.pid = pid
 	if s[j] == '<' {
-		e, _ := skipDecoration(s, j)
-		if e == j+1 {
-			return s, false
-		}
-		pre.comm = s[j+1 : e-1]
-		j = e
-		if j >= len(s) || s[j] != ' ' {
+		if j, ok = parseComm(s, j, pre); !ok || j >= len(s) || s[j] != ' ' {
 			return s, false
 		}
 	}
 	return trimSpaceLeft(s[j:]), true
 }
 
-// parseBracketPid reads "[pid  1234] ".
+// parseComm reads the -Y command name "<sh>" that starts at s[i] and
+// returns the index after it. strace escapes '<' and '>' in the name
+// ("<a\76b>"), so the first '>' ends it.
+func parseComm(s string, i int, pre *prefix) (next int, ok bool) {
+	k := strings.IndexByte(s[i:], '>')
+	if k < 2 {
+		return i, false
+	}
+	pre.comm = s[i+1 : i+k]
+	return i + k + 1, true
+}
+
+// parseBracketPid reads "[pid  1234] ", or "[pid  1234<sh>] " with -Y.
 func parseBracketPid(s string, pre *prefix) (rest string, ok bool) {
 	i := skipSpaces(s, len("[pid "))
 	j := i
@@ -82,7 +92,15 @@ func parseBracketPid(s string, pre *prefix) (rest string, ok bool) {
 		j++
 	}
 	pid, ok := parseUint(s[i:j])
-	if !ok || j >= len(s) || s[j] != ']' || pid > maxPid {
+	if !ok || pid > maxPid {
+		return s, false
+	}
+	if j < len(s) && s[j] == '<' {
+		if j, ok = parseComm(s, j, pre); !ok {
+			return s, false
+		}
+	}
+	if j >= len(s) || s[j] != ']' {
 		return s, false
 	}
 	pre.pid, pre.bracket = pid, true
@@ -91,6 +109,42 @@ func parseBracketPid(s string, pre *prefix) (rest string, ok bool) {
 		return s, false
 	}
 	return s[1:], true
+}
+
+// parseSecontext reads the task's SELinux context that strace --secontext
+// prints after the pid column, "[unconfined_t] " (the type) or
+// "[system_u:system_r:unconfined_t:s0] " (=full), with "!!" and the
+// expected context when they differ (=mismatch). A context holds '_' or
+// ':', which tells it from the -n and -i tags, and strace escapes any
+// '[', ']' or '!' in it, so the first ']' ends it. Contexts strace prints
+// after arguments ("/etc/passwd" [etc_t]) stay in those arguments.
+func parseSecontext(s string, pre *prefix) (rest string) {
+	if len(s) < 4 || s[0] != '[' {
+		return s
+	}
+	k := strings.IndexByte(s, ']')
+	if k < 2 || k+1 >= len(s) || s[k+1] != ' ' || !isSecontext(s[1:k]) {
+		return s
+	}
+	pre.secontext = s[1:k]
+	return s[k+2:]
+}
+
+// isSecontext accepts the bytes of a SELinux context as strace prints it
+// (lowercase names, MLS levels "s0-s0:c0.c1023", "!!" and "??", escapes),
+// with a '_' or ':' in it; "[INFO]" or "[00007f1d01563ad7]" are not.
+func isSecontext(c string) bool {
+	marked := false
+	for i := 0; i < len(c); i++ {
+		switch b := c[i]; {
+		case b == '_' || b == ':':
+			marked = true
+		case 'a' <= b && b <= 'z', isDigit(b), b == '.', b == ',', b == '-', b == '!', b == '?', b == '\\':
+		default:
+			return false
+		}
+	}
+	return marked
 }
 
 // parseTimestamps reads the timestamps: -t "13:54:56 ", -tt
@@ -143,14 +197,28 @@ func (lp *lineParser) parseTimestamps(s string, pre *prefix) (rest string, ok bo
 // skipTags skips the -n syscall number "[ 257] " and the -i instruction
 // pointer "[00007f1d01563ad7] " or "[????????????????] ".
 func skipTags(s string) string {
-	for len(s) > 1 && s[0] == '[' && s[1] != ' ' || strings.HasPrefix(s, "[ ") && isSyscallNumberTag(s) {
+	for len(s) > 3 && s[0] == '[' {
 		k := strings.IndexByte(s, ']')
-		if k < 0 || k+1 >= len(s) || s[k+1] != ' ' || strings.IndexByte(s[:k], ' ') >= 0 && !isSyscallNumberTag(s) {
+		if k < 0 || k+1 >= len(s) || s[k+1] != ' ' || !isTag(s[1:k]) {
 			break
 		}
 		s = s[k+2:]
 	}
 	return s
+}
+
+// isTag accepts what -n and -i print inside their brackets: a decimal
+// padded on the left, hex digits, or question marks for an unknown address.
+func isTag(t string) bool {
+	t = trimSpaceLeft(t)
+	digits, hex, unknown := t != "", t != "", t != ""
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		digits = digits && isDigit(c)
+		hex = hex && (isDigit(c) || 'a' <= c && c <= 'f')
+		unknown = unknown && c == '?'
+	}
+	return digits || hex || unknown
 }
 
 // skipSpaces returns the index of the first byte of s at or after i that
@@ -178,19 +246,6 @@ func epochAhead(s string, j int) bool {
 	}
 	rest := trimSpaceLeft(s[j:])
 	return rest != "" && !('0' <= rest[0] && rest[0] <= '9')
-}
-
-// isSyscallNumberTag recognises the -n tag "[ 257] " (padded decimal).
-func isSyscallNumberTag(s string) bool {
-	i := 1
-	for i < len(s) && s[i] == ' ' {
-		i++
-	}
-	j := i
-	for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-		j++
-	}
-	return j > i && j < len(s) && s[j] == ']'
 }
 
 // epochTime converts an epoch timestamp to RFC 3339 in the arena; "" when it
@@ -345,7 +400,7 @@ func (lp *lineParser) callEvent(dst []Event, pre *prefix, name, args string, spl
 
 // fill copies the prefix into an event.
 func (pre *prefix) fill(ev *Event) {
-	ev.Pid, ev.Comm, ev.Time, ev.Rel = pre.pid, pre.comm, pre.time, pre.rel
+	ev.Pid, ev.Comm, ev.Secontext, ev.Time, ev.Rel = pre.pid, pre.comm, pre.secontext, pre.time, pre.rel
 }
 
 // splitArgs cuts the argument text at the given separators into a slice of

@@ -385,6 +385,9 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 		if pre.comm == "" {
 			pre.comm = opener.comm
 		}
+		if pre.secontext == "" {
+			pre.secontext = opener.secontext
+		}
 	} else {
 		args = rest
 	}
@@ -421,7 +424,7 @@ func (p *Parser) continueCall(dst []Event, c *cutLine, s string) []Event {
 	if p.opts.Raw {
 		raw = p.concat(c.raw, "\n", s)
 	}
-	pre := prefix{pid: c.pid, comm: c.comm, time: c.time, rel: c.rel}
+	pre := c.prefix
 	end, how, splits := scanArgs(text, 0, p.splits[:0])
 	p.splits = splits
 	switch how {

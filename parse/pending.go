@@ -7,22 +7,19 @@ import "unsafe"
 // cut by program output waiting for its rest. Its strings are private copies,
 // so that a call left waiting does not keep a whole input block alive.
 type pendingCall struct {
-	pid  int64
-	name string
-	args string // argument text printed so far, without a dangling separator (see cutArgs)
+	prefix        // pid, comm, context and times of the line the call began on
+	name   string // the call's name
+	args   string // argument text printed so far, without a dangling separator (see cutArgs)
 	// sepOpen: the text printed so far ended with a separator ", ", so
 	// the arguments go on after the cut.
 	sepOpen bool
-	time    string
-	rel     string
-	comm    string
 	raw     string // the line(s) so far; kept only with Options.Raw, or for a cut line
 	line    int64  // where the call began, for diagnostics
 	done    bool   // taken out of the set; its place in the order is stale
 }
 
 func (c *pendingCall) size() int {
-	return len(c.args) + len(c.raw) + len(c.name) + len(c.time) + len(c.rel) + len(c.comm) + 128
+	return len(c.args) + len(c.raw) + len(c.name) + len(c.time) + len(c.rel) + len(c.comm) + len(c.secontext) + 128
 }
 
 // pendingCalls holds at most one waiting call per task, in the order they
@@ -174,7 +171,7 @@ func (p *Parser) newPending(pre *prefix, name, args, raw string) *pendingCall {
 		raw = ""
 	}
 	args, sepOpen := cutArgs(args)
-	buf := make([]byte, 0, len(name)+len(args)+len(pre.time)+len(pre.rel)+len(pre.comm)+len(raw))
+	buf := make([]byte, 0, len(name)+len(args)+len(pre.time)+len(pre.rel)+len(pre.comm)+len(pre.secontext)+len(raw))
 	cut := func(s string) string {
 		if s == "" {
 			return ""
@@ -183,13 +180,17 @@ func (p *Parser) newPending(pre *prefix, name, args, raw string) *pendingCall {
 		return unsafe.String(&buf[len(buf)-len(s)], len(s))
 	}
 	return &pendingCall{
-		pid:     pre.pid,
+		prefix: prefix{
+			pid:       pre.pid,
+			comm:      cut(pre.comm),
+			secontext: cut(pre.secontext),
+			time:      cut(pre.time),
+			rel:       cut(pre.rel),
+			bracket:   pre.bracket,
+		},
 		name:    cut(name),
 		args:    cut(args),
 		sepOpen: sepOpen,
-		time:    cut(pre.time),
-		rel:     cut(pre.rel),
-		comm:    cut(pre.comm),
 		raw:     cut(raw),
 		line:    p.line,
 	}
@@ -212,15 +213,7 @@ func (p *Parser) addPending(dst []Event, c *pendingCall) []Event {
 func (p *Parser) emitUnreturned(dst []Event, c *pendingCall) []Event {
 	_, _, splits := scanArgs(c.args, 0, p.splits[:0])
 	p.splits = splits
-	dst = append(dst, Event{
-		Kind:    KindSyscall,
-		Pid:     c.pid,
-		Comm:    c.comm,
-		Time:    c.time,
-		Rel:     c.rel,
-		Syscall: c.name,
-		Args:    p.splitArgs(c.args, splits, 0),
-		Raw:     c.raw,
-	})
+	dst = append(dst, Event{Kind: KindSyscall, Syscall: c.name, Args: p.splitArgs(c.args, splits, 0), Raw: c.raw})
+	c.fill(&dst[len(dst)-1])
 	return dst
 }
