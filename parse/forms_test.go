@@ -102,3 +102,79 @@ func TestSecontext(t *testing.T) {
 		{lines: []string{`[INFO] close(4) = 0`}, problems: 1},
 	})
 }
+
+// TestWriteEcho: in a 2>&1 capture the data a write writes lands between
+// its count and its ")" (see closeEcho): it is taken out, whatever it
+// holds, and the count is kept as strace printed it.
+func TestWriteEcho(t *testing.T) {
+	write := func(fd, data, count string, ret int64) Event {
+		return Event{Kind: KindSyscall, Syscall: "write", Args: args(fd, data, count), Ret: itoa(ret), Returned: true, Retval: ret, HasRetval: true}
+	}
+	withPid := func(ev Event, pid int64, ns int64) Event {
+		ev.Pid, ev.DurationNs, ev.HasDuration = pid, ns, ns != 0
+		return ev
+	}
+	runForms(t, []formCase{
+		{lines: []string{`write(2, "8", 18) = 1`}, want: []Event{write("2", `"8"`, "1", 1)}},
+		{lines: []string{`write(2, "0x", 20x) = 2`}, want: []Event{write("2", `"0x"`, "2", 2)}},
+		{lines: []string{`write(1, "a, b", 4a, b) = 4`}, want: []Event{write("1", `"a, b"`, "4", 4)}},
+		{lines: []string{`write(2, "(", 1()   = 1`}, want: []Event{write("2", `"("`, "1", 1)}},
+		{lines: []string{`write(1, ")", 1))  = 1`}, want: []Event{write("1", `")"`, "1", 1)}},
+		{lines: []string{`write(1, "\"", 1")  = 1`}, want: []Event{write("1", `"\""`, "1", 1)}},
+		{lines: []string{`write(2, "[{", 2[{) = 2`}, want: []Event{write("2", `"[{"`, "2", 2)}},
+		{lines: []string{`write(1, "abc", 3ab) = 2`}, want: []Event{write("1", `"abc"`, "3", 2)}},
+		{lines: []string{`write(1, "caf\303\251", 5café) = 5`}, want: []Event{write("1", `"caf\303\251"`, "5", 5)}},
+		{lines: []string{`write(1, 0x7ffd12345678, 5hello) = 5`}, want: []Event{write("1", "0x7ffd12345678", "5", 5)}},
+		{lines: []string{`write(1</dev/pts/0<char 136:0>>, "hi", 2hi) = 2`}, want: []Event{write("1</dev/pts/0<char 136:0>>", `"hi"`, "2", 2)}},
+		{lines: []string{`[pid  3260] write(2, "x", 1x) = 1 <0.000015>`}, want: []Event{withPid(write("2", `"x"`, "1", 1), 3260, 15000)}},
+		// cut at -s: the echo is as long as the result, and starts with the data printed
+		{lines: []string{`write(1, "0123456789"..., 200123456789abcdefghij) = 20`}, want: []Event{write("1", `"0123456789"...`, "20", 20)}},
+		// not echoed: written elsewhere
+		{lines: []string{`write(3, "abc", 3) = 3`}, want: []Event{write("3", `"abc"`, "3", 3)}},
+		{lines: []string{`write(3, "0123456789"..., 100) = 100`}, want: []Event{write("3", `"0123456789"...`, "100", 100)}},
+		{lines: []string{`write(1, "abc", 3) = -1 EPIPE (Broken pipe)`},
+			want: []Event{{Kind: KindSyscall, Syscall: "write", Args: args("1", `"abc"`, "3"), Ret: "-1", Returned: true, Retval: -1, HasRetval: true, Errno: "EPIPE", Errmsg: "Broken pipe"}}},
+		// the echo breaks the line at each newline of the data
+		{lines: []string{`write(2, "\n ", 2`, ` )    = 2`}, want: []Event{write("2", `"\n "`, "2", 2)}},
+		{lines: []string{`write(1, "done\n", 5done`, `)                   = 5 <0.000015>`}, want: []Event{withPid(write("1", `"done\n"`, "5", 5), 0, 15000)}},
+		{lines: []string{`write(1, "a\nb", 3a`, `b)   = 3`}, want: []Event{write("1", `"a\nb"`, "3", 3)}},
+		{lines: []string{`write(1, "\nb", 2`, `b) = 2`}, want: []Event{write("1", `"\nb"`, "2", 2)}},
+		{lines: []string{`write(1, "a\n\nb", 4a`, ``, `b) = 4`}, want: []Event{write("1", `"a\n\nb"`, "4", 4)}},
+		{lines: []string{`write(1, "x\ngetpid() = 5\ny", 16x`, `getpid() = 5`, `y) = 16`}, want: []Event{write("1", `"x\ngetpid() = 5\ny"`, "16", 16)}},
+		{lines: []string{`writev(1, [{iov_base="ab", iov_len=2}, {iov_base="\n", iov_len=1}], 2ab`, `) = 3`},
+			want: []Event{{Kind: KindSyscall, Syscall: "writev", Args: args("1", `[{iov_base="ab", iov_len=2}, {iov_base="\n", iov_len=1}]`, "2"), Ret: "3", Returned: true, Retval: 3, HasRetval: true}}},
+	})
+}
+
+// TestCutLines: program output lands inside a call line of a 2>&1
+// capture and its newline breaks the line; the rest may start with
+// anything. Program output before the rest is reported.
+func TestCutLines(t *testing.T) {
+	wait4 := Event{Kind: KindSyscall, Syscall: "wait4", Args: args("-1", "[{WIFEXITED(s) && WEXITSTATUS(s) == 1}]", "0", "NULL"), Ret: "70160", Returned: true, Retval: 70160, HasRetval: true}
+	runForms(t, []formCase{
+		{lines: []string{`wait4(-1, mkdir: cannot create directory 'x': File exists`, `[{WIFEXITED(s) && WEXITSTATUS(s) == 1}], 0, NULL) = 70160`},
+			want: []Event{wait4}, problems: 1},
+		{lines: []string{`wait4(-1, mkdir: cannot create directory 'x': File exists`, `more output`, `[{WIFEXITED(s) && WEXITSTATUS(s) == 1}], 0, NULL) = 70160`},
+			want: []Event{wait4}, problems: 2},
+		{lines: []string{`rt_sigaction(SIGINT, hello world`, `{sa_handler=SIG_IGN, sa_mask=[], sa_flags=0}, NULL, 8) = 0`},
+			want: []Event{{Kind: KindSyscall, Syscall: "rt_sigaction", Args: args("SIGINT", "{sa_handler=SIG_IGN, sa_mask=[], sa_flags=0}", "NULL", "8"), Ret: "0", Returned: true, HasRetval: true}}, problems: 1},
+		// the program's spaces before strace's ")"
+		{lines: []string{`close(3`, `  ) = 0`},
+			want: []Event{{Kind: KindSyscall, Syscall: "close", Args: args("3"), Ret: "0", Returned: true, HasRetval: true}}},
+		{lines: []string{`[pid  7] read(0, `, `"abc", 3) = 3`},
+			want: []Event{{Kind: KindSyscall, Pid: 7, Syscall: "read", Args: args("0", `"abc"`, "3"), Ret: "3", Returned: true, Retval: 3, HasRetval: true}}},
+	})
+}
+
+// TestBracketsLeftOpen: strace's own decoding sometimes leaves a bracket
+// open; with a clear result at the end of the line it is an event, and the
+// line is reported.
+func TestBracketsLeftOpen(t *testing.T) {
+	runForms(t, []formCase{
+		{lines: []string{`sigaction(SIGSEGV, {SIG_DFL, , {0x4017dba1, [], SA_RESTART|SA_SIGINFO}, 0) = 0`},
+			want:     []Event{{Kind: KindSyscall, Syscall: "sigaction", Args: args("SIGSEGV", "{SIG_DFL, , {0x4017dba1, [], SA_RESTART|SA_SIGINFO}, 0"), Ret: "0", Returned: true, HasRetval: true}},
+			problems: 1},
+		// an unterminated string is no decoding slip
+		{lines: []string{`openat(AT_FDCWD, "/etc/passwd, O_RDONLY) = 3`}, problems: 1},
+	})
+}

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"strings"
 	"unsafe"
@@ -19,6 +20,41 @@ type blocks struct {
 	scanned    int    // bytes after pos already known to hold no newline
 	readErr    error  // sticky error from r (io.EOF at the end)
 	discarding bool   // inside an over-long line, dropping bytes up to its newline
+
+	// high is 1 + the index in buf of the first byte >= 0x80 at or after
+	// pos, 0 when none is buffered; lineHigh tells whether the line last
+	// returned holds one. Found a block at a time, so that the lines of
+	// plain ASCII input (nearly all strace output) need no UTF-8 check.
+	high     int
+	lineHigh bool
+}
+
+// indexHigh returns the index of the first byte >= 0x80 in b, or -1,
+// 32 bytes at a time (tens of GB/s).
+func indexHigh(b []byte) int {
+	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		c := b[i : i+32 : i+32]
+		w := binary.LittleEndian.Uint64(c[0:8]) | binary.LittleEndian.Uint64(c[8:16]) |
+			binary.LittleEndian.Uint64(c[16:24]) | binary.LittleEndian.Uint64(c[24:32])
+		if w&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= 0x80 {
+			return i
+		}
+	}
+	return -1
+}
+
+// findHigh sets high from the bytes of buf at or after from.
+func (b *blocks) findHigh(from int) {
+	b.high = 0
+	if k := indexHigh(b.buf[from:]); k >= 0 {
+		b.high = from + k + 1
+	}
 }
 
 // next returns the next complete buffered line without its newline; ok is
@@ -36,6 +72,10 @@ func (b *blocks) next() (line []byte, ok bool) {
 		b.scanned = 0
 		line = b.buf[b.pos : b.pos+k]
 		b.pos += k + 1
+		b.lineHigh = b.high != 0 && b.high <= b.pos
+		if b.lineHigh {
+			b.findHigh(b.pos)
+		}
 		if b.discarding {
 			b.discarding = false
 			continue
@@ -52,6 +92,7 @@ func (b *blocks) last() (line []byte, ok bool) {
 	}
 	line = b.buf[b.pos:]
 	b.pos, b.scanned = len(b.buf), 0
+	b.lineHigh, b.high = b.high != 0, 0
 	return line, true
 }
 
@@ -80,9 +121,13 @@ func (b *blocks) fill() (dropped string) {
 		nb := make([]byte, len(tail), size)
 		copy(nb, tail)
 		b.buf, b.pos = nb, 0
+		b.findHigh(0)
 	}
 	n, err := b.r.Read(b.buf[len(b.buf):cap(b.buf)])
 	b.buf = b.buf[:len(b.buf)+n]
+	if b.high == 0 {
+		b.findHigh(len(b.buf) - n)
+	}
 	if err != nil {
 		b.readErr = err
 	}

@@ -14,6 +14,9 @@ type lineParser struct {
 	arena  []byte   // backing store of synthesized strings
 	args   []string // backing store of Args slices
 	splits []int    // reused by scanArgs
+
+	// scratch of closeEcho: a write's data, its count, an echo's text
+	echoData, echoCount, echoWant []byte
 }
 
 // prefix holds what precedes the call on a line: pid column, security
@@ -375,9 +378,6 @@ func (lp *lineParser) callEvent(dst []Event, pre *prefix, name, args string, spl
 	pre.fill(ev)
 	ev.Syscall = name
 	ev.Args = lp.splitArgs(args, splits, base)
-	if isWriteCall(name) && len(ev.Args) > 0 {
-		ev.Args[len(ev.Args)-1] = cutProgramOutput(ev.Args[len(ev.Args)-1])
-	}
 	ev.Ret, ev.Returned = res.ret, true
 	ev.Retval, ev.HasRetval = res.retval, res.okRetval
 	ev.Errno, ev.Errmsg, ev.Note = res.errno, res.errmsg, res.note
@@ -494,18 +494,4 @@ func (lp *lineParser) endEvent(dst []Event, line, s string, pre *prefix) (out []
 		ev.Raw = line
 	}
 	return append(dst, ev), true, ""
-}
-
-// scanCall finds the parts of "name(args...": i is the index of the '(',
-// and scanArgs says how the argument list ends (splits as it returns them).
-// ok is false when s does not start with a name and '('.
-func (lp *lineParser) scanCall(s string) (i, end int, how argsEnd, splits []int, ok bool) {
-	for i < len(s) && isWordByte(s[i]) {
-		i++
-	}
-	if i >= len(s) || s[i] != '(' {
-		return 0, 0, 0, nil, false
-	}
-	end, how, lp.splits = scanArgs(s, i+1, lp.splits[:0])
-	return i, end, how, lp.splits, true
 }

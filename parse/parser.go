@@ -142,7 +142,7 @@ func (p *Parser) parseBuffered(dst []Event) []Event {
 		if !ok {
 			break
 		}
-		dst = p.parseLine(dst, aliasString(line))
+		dst = p.parseLine(dst, aliasString(line), p.lineHigh)
 	}
 	return dst
 }
@@ -152,7 +152,7 @@ func (p *Parser) parseBuffered(dst []Event) []Event {
 // oldest first up to limit events per call, then sets done.
 func (p *Parser) finish(dst []Event, limit int) []Event {
 	if line, ok := p.last(); ok {
-		dst = p.parseLine(dst, aliasString(line))
+		dst = p.parseLine(dst, aliasString(line), p.lineHigh)
 	}
 	if c := p.cut; c != nil {
 		p.cut = nil
@@ -169,23 +169,24 @@ func (p *Parser) finish(dst []Event, limit int) []Event {
 	return dst
 }
 
-// parseLine parses one line (without its newline) and appends its event, if any.
-func (p *Parser) parseLine(dst []Event, s string) []Event {
+// parseLine parses one line (without its newline) and appends its event,
+// if any. high tells that the line holds a byte >= 0x80, so it may not be
+// UTF-8.
+func (p *Parser) parseLine(dst []Event, s string, high bool) []Event {
+	if high {
+		s = strings.TrimPrefix(s, "\uFEFF") // a byte-order mark
+		if !utf8.ValidString(s) {
+			s = p.escapeInvalidUTF8(s)
+		}
+	}
+	if c := p.cut; c != nil {
+		var done bool
+		if dst, done = p.continueCut(dst, c, s); done {
+			return dst
+		}
+	}
 	if isBlank(s) {
 		return dst
-	}
-	if s[0] == 0xEF && strings.HasPrefix(s, "\uFEFF") {
-		s = s[len("\uFEFF"):] // a byte-order mark
-	}
-	if !utf8.ValidString(s) {
-		s = p.escapeInvalidUTF8(s)
-	}
-	if c := p.cut; c != nil && (c.byMessage || isContinuation(s)) {
-		p.cut = nil
-		if c.joins < maxJoins && len(c.args)+len(s) <= MaxLineBytes {
-			return p.continueCall(dst, c, s)
-		}
-		p.problemAt(c.line, "line cut before its end", c.raw)
 	}
 	var pre prefix
 	body, ok := p.parsePrefix(s, &pre)
@@ -196,6 +197,11 @@ func (p *Parser) parseLine(dst []Event, s string) []Event {
 			return dst
 		}
 	}
+	if c := p.cut; c != nil {
+		if dst, ok = p.tryContinue(dst, c, s); ok {
+			return dst
+		}
+	}
 	if isOtherOutput(s) {
 		p.stripStraceMessage(s) // notes "strace: Process N attached"
 		return dst
@@ -203,20 +209,6 @@ func (p *Parser) parseLine(dst []Event, s string) []Event {
 	p.problem("not a strace line", s)
 	return dst
 }
-
-// cutLine is a call line that program output or a strace message cut
-// before its end (2>&1 captures), waiting for the line that continues it.
-type cutLine struct {
-	*pendingCall
-	joins int // continuation lines joined so far
-	// byMessage: strace's own "Process N attached" cut it; the next line is
-	// surely its rest, whatever it starts with.
-	byMessage bool
-}
-
-// maxJoins bounds the continuation lines joined into one call: a real call
-// is cut a few times at most, and each join rescans the text so far.
-const maxJoins = 16
 
 // parseBody parses what follows the prefix. understood is false when the
 // text is not strace's (the caller then tries the other known outputs).
@@ -264,11 +256,28 @@ func (p *Parser) trackTask(pre *prefix) {
 // parseCall parses "name(args) = result", "name(args <unfinished ...>" and
 // a line cut by program output.
 func (p *Parser) parseCall(dst []Event, line, s string, pre *prefix) ([]Event, bool) {
-	i, end, how, splits, ok := p.scanCall(s)
-	if !ok {
+	i := 0
+	for i < len(s) && isWordByte(s[i]) {
+		i++
+	}
+	if i == len(s) || s[i] != '(' {
 		return dst, false
 	}
 	name := s[:i]
+	if isEchoCall(name) {
+		switch how, countEnd, closeAt := p.closeEcho(name, s[i+1:], 0); how {
+		case echoClosed:
+			args := s[i+1 : i+1+countEnd]
+			_, _, splits := scanArgs(args, 0, p.splits[:0])
+			p.splits = splits
+			return p.emitCall(dst, pre, name, args, splits, 0, s[i+1+closeAt+1:], line)
+		case echoOpen:
+			p.cutCall(pre, name, s[i+1:], line, true)
+			return dst, true
+		}
+	}
+	end, how, splits := scanArgs(s, i+1, p.splits[:0])
+	p.splits = splits
 	switch how {
 	case argsClosed:
 		return p.emitCall(dst, pre, name, s[i+1:end], splits, i+1, s[end+1:], line)
@@ -279,13 +288,16 @@ func (p *Parser) parseCall(dst []Event, line, s string, pre *prefix) ([]Event, b
 	case argsDetached:
 		return p.emitUnreturned(dst, p.newPending(pre, name, s[i+1:end], line)), true
 	}
-	// argsOpen: the rest of the line may follow after program output.
-	if p.cut != nil {
-		p.problemAt(p.cut.line, "line cut before its end", p.cut.raw)
+	// argsOpen: a bracket strace left open, or a line cut by program output
+	// whose rest may follow.
+	if k, ok := resultAtEnd(s, i+1); ok {
+		for len(splits) > 0 && splits[len(splits)-1] >= k {
+			splits = splits[:len(splits)-1]
+		}
+		p.problem("brackets left open in the arguments", line)
+		return p.emitCall(dst, pre, name, s[i+1:k], splits, i+1, s[k+1:], line)
 	}
-	args, byMessage := p.stripStraceMessage(s[i+1:])
-	p.cut = &cutLine{pendingCall: p.newPending(pre, name, args, line), byMessage: byMessage}
-	p.cut.raw = strings.Clone(line)
+	p.cutCall(pre, name, s[i+1:], line, false)
 	return dst, true
 }
 
@@ -310,30 +322,6 @@ func fitsUint64(s string) bool {
 		return len(s) <= 18
 	}
 	return allDigits(s) && (len(s) < 20 || len(s) == 20 && s <= "18446744073709551615")
-}
-
-// isWriteCall names the calls whose last argument, a plain decimal number,
-// the written text itself can run into in a 2>&1 capture: strace prints the
-// arguments, then the program's output lands before the ") = N".
-func isWriteCall(name string) bool {
-	return name == "write" || name == "pwrite64" || name == "writev"
-}
-
-// cutProgramOutput keeps the decimal number at the start of arg when
-// program output follows it ("16stdout line one" -> "16"). A hex count
-// (-e raw=write prints "0x27") is left alone.
-func cutProgramOutput(arg string) string {
-	if strings.HasPrefix(arg, "0x") {
-		return arg
-	}
-	j := 0
-	for j < len(arg) && '0' <= arg[j] && arg[j] <= '9' {
-		j++
-	}
-	if j == 0 || j == len(arg) {
-		return arg
-	}
-	return arg[:j]
 }
 
 // isNumberLike reports a result that looks numeric but did not parse: it
@@ -415,51 +403,6 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 		return p.emitUnreturned(dst, opener), true
 	}
 	return dst, false
-}
-
-// continueCall joins a cut call line with the line that continues it.
-func (p *Parser) continueCall(dst []Event, c *cutLine, s string) []Event {
-	text := p.joinArgs(c.args, c.sepOpen, s)
-	raw := c.raw
-	if p.opts.Raw {
-		raw = p.concat(c.raw, "\n", s)
-	}
-	pre := c.prefix
-	end, how, splits := scanArgs(text, 0, p.splits[:0])
-	p.splits = splits
-	switch how {
-	case argsClosed:
-		var ok bool
-		dst, ok = p.emitCall(dst, &pre, c.name, text[:end], splits, 0, text[end+1:], raw)
-		if !ok {
-			p.problem("not a strace line", s)
-		}
-		return dst
-	case argsUnfinished, argsPidChanged:
-		return p.addPending(dst, p.newPending(&pre, c.name, text[:end], raw))
-	case argsDetached:
-		return p.emitUnreturned(dst, p.newPending(&pre, c.name, text[:end], raw))
-	}
-	args, byMessage := p.stripStraceMessage(text)
-	args, c.sepOpen = cutArgs(args)
-	c.args, c.raw = strings.Clone(args), strings.Clone(raw)
-	c.joins++
-	c.byMessage = byMessage
-	p.cut = c
-	return dst
-}
-
-// isContinuation recognises the start of the rest of a call line that
-// program output (or "strace: Process N attached") broke in two.
-func isContinuation(s string) bool {
-	switch s[0] {
-	case ')', ',':
-		return true
-	case ' ':
-		return strings.HasPrefix(s, " => ") || strings.HasPrefix(s, " <unfinished ...>") ||
-			strings.HasPrefix(s, " <detached ...>") || strings.HasPrefix(s, " <pid changed to ")
-	}
-	return false
 }
 
 // stripStraceMessage removes a trailing "/usr/bin/strace: Process N
