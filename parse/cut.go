@@ -43,6 +43,7 @@ func (p *Parser) cutCall(pre *prefix, name, args, line string, echo bool) {
 	if p.cut != nil {
 		p.problemAt(p.cut.line, "line cut before its end", p.cut.raw)
 	}
+	p.sawEvent = true // a message inside the line announces a child
 	byMessage := false
 	if !echo {
 		args, byMessage = p.stripStraceMessage(args)

@@ -1,6 +1,9 @@
 package parse
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The forms of issue 9: strace logs as people have them (old strace
 // versions, 2>&1 captures, -ff files, -c tables), each case named by its
@@ -176,5 +179,92 @@ func TestBracketsLeftOpen(t *testing.T) {
 			problems: 1},
 		// an unterminated string is no decoding slip
 		{lines: []string{`openat(AT_FDCWD, "/etc/passwd, O_RDONLY) = 3`}, problems: 1},
+	})
+}
+
+// TestTaskOfUnprefixedLines: a line without a pid is given its task from
+// what the input says elsewhere (see tasks).
+func TestTaskOfUnprefixedLines(t *testing.T) {
+	getpid := func(pid int64) Event {
+		return Event{Kind: KindSyscall, Pid: pid, Syscall: "getpid", Args: args(), Ret: itoa(pid), Returned: true, Retval: pid, HasRetval: true}
+	}
+	exit := func(pid int64) Event { return Event{Kind: KindExit, Pid: pid, HasExitCode: true} }
+	runForms(t, []formCase{
+		// strace -p: the attach message comes before any call
+		{lines: []string{`strace: Process 25920 attached`, `getpid() = 25920`, `+++ exited with 0 +++`},
+			want: []Event{getpid(25920), exit(25920)}},
+		{lines: []string{`strace: Process 25920 attached with 3 threads`, `getpid() = 25920`},
+			want: []Event{getpid(25920)}},
+		// old strace's messages
+		{lines: []string{`Process 29579 attached - interrupt to quit`, `getpid() = 29579`, `Process 29579 detached`},
+			want: []Event{getpid(29579)}},
+		{lines: []string{`Process 29579 attached with 2 threads - interrupt to quit`, `getpid() = 29579`},
+			want: []Event{getpid(29579)}},
+		{lines: []string{`Process 29580 attached`, `Process 29580 resumed (parent 29579 ready)`, `Process 29580 suspended`}},
+		// strace -f 2>&1: the first "[pid N]" no message announced is the
+		// first task, whose earlier lines had no pid
+		{lines: []string{`getpid() = 8`, `clone(child_stack=NULL, flags=SIGCHLD) = 9`, `strace: Process 9 attached`, `[pid     9] getpid() = 9`, `[pid     8] getpid() = 8`, `[pid     9] +++ exited with 0 +++`, `getpid() = 8`},
+			want: []Event{getpid(8),
+				{Kind: KindSyscall, Pid: 8, Syscall: "clone", Args: args("child_stack=NULL", "flags=SIGCHLD"), Ret: "9", Returned: true, Retval: 9, HasRetval: true},
+				getpid(9), getpid(8), exit(9), getpid(8)}},
+		// strace -ff -o PREFIX: the caller gives the pid of PREFIX.PID
+		{lines: []string{`getpid() = 4251`, `+++ exited with 0 +++`}, defaultPid: 4251,
+			want: []Event{getpid(4251), exit(4251)}},
+		{lines: []string{`4252  getpid() = 4252`}, defaultPid: 4251,
+			want: []Event{getpid(4252)}},
+		// nothing says the pid
+		{lines: []string{`getpid() = 8`}, want: []Event{{Kind: KindSyscall, Syscall: "getpid", Args: args(), Ret: "8", Returned: true, Retval: 8, HasRetval: true}}},
+	})
+}
+
+// TestFirstTaskHeldAtMost: the events waiting for the first task's pid
+// are held at most maxHeld; past it they go with pid 0.
+func TestFirstTaskHeldAtMost(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < maxHeld+10; i++ {
+		b.WriteString("getpid() = 8\n")
+	}
+	b.WriteString("strace: Process 9 attached\n[pid     8] getpid() = 8\n")
+	got := parseText(t, b.String(), Options{})
+	if len(got.events) != maxHeld+11 {
+		t.Fatalf("%d events, want %d", len(got.events), maxHeld+11)
+	}
+	for i, ev := range got.events {
+		if want := map[bool]int64{true: 8, false: 0}[i == maxHeld+10]; ev.Pid != want {
+			t.Fatalf("event %d: pid %d, want %d", i, ev.Pid, want)
+		}
+	}
+}
+
+// TestPidFromFileName: strace -ff -o PREFIX names each task's file
+// PREFIX.PID.
+func TestPidFromFileName(t *testing.T) {
+	for name, want := range map[string]int64{
+		"trace.4251": 4251, "/tmp/out.d/x.trace.17": 17, "trace.4251.gz": 0, "trace": 0, "trace.": 0,
+		".4251": 0, "trace.0": 0, "trace.99999999999": 0, "trace.-1": 0, "a.b/trace": 0,
+	} {
+		t.Run(name, func(t *testing.T) {
+			pid, ok := PidFromFileName(name)
+			if pid != want || ok != (want != 0) {
+				t.Errorf("PidFromFileName(%q) = %d, %v; want %d", name, pid, ok, want)
+			}
+		})
+	}
+}
+
+// TestOtherLines: program text glued before a strace line, strace 4.x
+// signal lines without a name, and what only looks like strace's.
+func TestOtherLines(t *testing.T) {
+	runForms(t, []formCase{
+		{lines: []string{`[INFO] [pid 837231] <... prctl resumed>) = 0`}, problems: 1,
+			want: []Event{{Kind: KindSyscall, Pid: 837231, Syscall: "prctl", Args: args(), Ret: "0", Returned: true, HasRetval: true}}},
+		{lines: []string{`--- {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x8} (Segmentation fault) ---`},
+			want: []Event{{Kind: KindSignal, Signal: "SIGSEGV", Siginfo: "{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x8} (Segmentation fault)"}}},
+		{lines: []string{`--- SIGCHLD (Child exited) @ 0 (0) ---`},
+			want: []Event{{Kind: KindSignal, Signal: "SIGCHLD", Siginfo: "(Child exited) @ 0 (0)"}}},
+		{lines: []string{`--- {si_signo=45, si_code=SI_USER} ---`}, problems: 1},
+		// a pasted prompt is no -k frame: those start with " > "
+		{lines: []string{`> strace -f ./prog`}, problems: 1},
+		{lines: []string{`$ strace -f ./prog`}, problems: 1},
 	})
 }

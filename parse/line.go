@@ -440,6 +440,15 @@ func (lp *lineParser) parseSignal(dst []Event, line, s string, pre *prefix) ([]E
 	if k >= 0 {
 		name, info = body[:k], body[k+1:]
 	}
+	if strings.HasPrefix(body, "{si_signo=") {
+		// strace 4.x: "--- {si_signo=SIGSEGV, ...} (Segmentation fault) ---"
+		name, info = body[len("{si_signo="):], body
+		j := 0
+		for j < len(name) && isWordByte(name[j]) {
+			j++
+		}
+		name = name[:j]
+	}
 	if !strings.HasPrefix(name, "SIG") {
 		return dst, false
 	}

@@ -40,6 +40,11 @@ type Options struct {
 	// OnProblem, when set, is called for every line the parser could not
 	// understand, as it is met (stracectl --debug prints them).
 	OnProblem func(Problem)
+	// DefaultPid is the task of the lines that have no pid column, when
+	// the caller knows it: strace -ff -o PREFIX writes each task's lines,
+	// without pids, to PREFIX.PID (see PidFromFileName). 0 lets the parser
+	// find it in the input where it can (see tasks).
+	DefaultPid int64
 }
 
 // Problem describes a line the parser could not fully understand.
@@ -78,11 +83,7 @@ type Parser struct {
 	pending pendingCalls
 	cut     *cutLine // a call line cut by program output, waiting for its rest
 
-	// With strace writing to stderr, pids appear as "[pid N]" only while
-	// several tasks live; live tracks them so that unprefixed lines can be
-	// given the one task left.
-	bracketMode bool
-	live        map[int64]struct{}
+	tasks // which task a line without a pid is from
 
 	queue eventQueue // for Next
 }
@@ -94,7 +95,7 @@ func NewParser(r io.Reader, opts Options) *Parser {
 		lineParser: lineParser{raw: opts.Raw},
 		opts:       opts,
 		pending:    newPendingCalls(),
-		live:       map[int64]struct{}{},
+		tasks:      tasks{live: map[int64]struct{}{}, first: opts.DefaultPid, learning: opts.DefaultPid == 0},
 	}
 }
 
@@ -135,30 +136,38 @@ func (p *Parser) ReadBatch(dst []Event) ([]Event, error) {
 }
 
 // parseBuffered parses the complete lines in the block, up to maxBatch
-// events.
+// events, after the held events that wait no longer.
 func (p *Parser) parseBuffered(dst []Event) []Event {
-	for limit := len(dst) + maxBatch; len(dst) < limit; {
+	limit := len(dst) + maxBatch
+	dst = p.release(dst, limit)
+	for len(dst) < limit {
 		line, ok := p.next()
 		if !ok {
 			break
 		}
+		n := len(dst)
 		dst = p.parseLine(dst, aliasString(line), p.lineHigh)
+		dst = p.release(p.hold(dst, n), limit)
 	}
 	return dst
 }
 
 // finish handles the end of input: a last line without a newline, a cut
-// line still waiting for its rest, and calls that never resumed, emitted
-// oldest first up to limit events per call, then sets done.
+// line still waiting for its rest, the held events, and calls that never
+// resumed, emitted oldest first; up to limit events per call. It sets done
+// once all are out.
 func (p *Parser) finish(dst []Event, limit int) []Event {
 	if line, ok := p.last(); ok {
-		dst = p.parseLine(dst, aliasString(line), p.lineHigh)
+		n := len(dst)
+		dst = p.hold(p.parseLine(dst, aliasString(line), p.lineHigh), n)
 	}
 	if c := p.cut; c != nil {
 		p.cut = nil
 		p.problemAt(c.line, "line cut before its end", c.raw)
 	}
-	for len(dst) < limit {
+	p.learning = false
+	dst = p.release(dst, limit)
+	for len(dst) < limit && p.heldFrom == len(p.held) {
 		c := p.pending.popOldest()
 		if c == nil {
 			p.done = true
@@ -194,6 +203,7 @@ func (p *Parser) parseLine(dst []Event, s string, high bool) []Event {
 		var understood bool
 		dst, understood = p.parseBody(dst, s, body, &pre)
 		if understood {
+			p.sawEvent = true
 			return dst
 		}
 	}
@@ -202,12 +212,31 @@ func (p *Parser) parseLine(dst []Event, s string, high bool) []Event {
 			return dst
 		}
 	}
-	if isOtherOutput(s) {
-		p.stripStraceMessage(s) // notes "strace: Process N attached"
+	if p.straceMessage(s) || isOtherOutput(s) {
 		return dst
+	}
+	if k := strings.Index(s, "[pid "); k > 0 {
+		// program output with no newline before a strace line
+		if dst, ok = p.parseGlued(dst, s, k); ok {
+			return dst
+		}
 	}
 	p.problem("not a strace line", s)
 	return dst
+}
+
+// parseGlued parses the strace line that starts at s[k], after program
+// output, and reports the output.
+func (p *Parser) parseGlued(dst []Event, s string, k int) ([]Event, bool) {
+	var pre prefix
+	body, ok := p.parsePrefix(s[k:], &pre)
+	if !ok {
+		return dst, false
+	}
+	if dst, ok = p.parseBody(dst, s[k:], body, &pre); ok {
+		p.problem("program output before the strace line", s)
+	}
+	return dst, ok
 }
 
 // parseBody parses what follows the prefix. understood is false when the
@@ -216,9 +245,7 @@ func (p *Parser) parseBody(dst []Event, line, s string, pre *prefix) ([]Event, b
 	if s == "" {
 		return dst, false
 	}
-	if pre.bracket || p.bracketMode {
-		p.trackTask(pre)
-	}
+	p.trackTask(pre)
 	switch c := s[0]; {
 	case c == '-':
 		return p.parseSignal(dst, line, s, pre)
@@ -226,31 +253,10 @@ func (p *Parser) parseBody(dst []Event, line, s string, pre *prefix) ([]Event, b
 		return p.parseExit(dst, line, s, pre)
 	case c == '<':
 		return p.parseResumed(dst, line, s, pre)
-	case c == '>' || c == '|' || c == '*':
-		// -k stack frames and -e read=/write= dumps after a pid column
-		return dst, len(s) > 1 && s[1] == ' '
-	case c == '=':
-		// -e read=/write= of a vector: "= 2 buffers in vector 0"
-		return dst, strings.Contains(s, " buffers in vector ")
 	case isWordByte(c):
 		return p.parseCall(dst, line, s, pre)
 	}
 	return dst, false
-}
-
-// trackTask maintains the live-task set of stderr captures and gives an
-// unprefixed line the one task alive, when it is known.
-func (p *Parser) trackTask(pre *prefix) {
-	if pre.bracket {
-		p.bracketMode = true
-		p.taskAttached(pre.pid)
-		return
-	}
-	if pre.pid == 0 && len(p.live) == 1 {
-		for pid := range p.live {
-			pre.pid = pid
-		}
-	}
 }
 
 // parseCall parses "name(args) = result", "name(args <unfinished ...>" and
@@ -405,55 +411,6 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 	return dst, false
 }
 
-// stripStraceMessage removes a trailing "/usr/bin/strace: Process N
-// attached" (or "detached") that strace wrote into the middle of a call
-// line, noting the task; found reports that there was one.
-func (p *Parser) stripStraceMessage(s string) (rest string, found bool) {
-	const process = "strace: Process "
-	k := strings.LastIndex(s, process)
-	if k < 0 {
-		return s, false
-	}
-	tail := s[k+len(process):]
-	j := 0
-	for j < len(tail) && '0' <= tail[j] && tail[j] <= '9' {
-		j++
-	}
-	pid, ok := parseUint(tail[:j])
-	if !ok {
-		return s, false
-	}
-	switch tail[j:] {
-	case " attached":
-		p.taskAttached(pid)
-	case " detached":
-		delete(p.live, pid)
-	default:
-		return s, false
-	}
-	start := k
-	for i := k - 1; i >= 0 && isPathByte(s[i]); i-- {
-		if s[i] == '/' {
-			start = i
-		}
-	}
-	return s[:start], true
-}
-
-// taskAttached notes a task strace announced ("Process N attached").
-func (p *Parser) taskAttached(pid int64) {
-	if len(p.live) < maxLiveTasks {
-		p.live[pid] = struct{}{}
-	}
-}
-
-// maxLiveTasks bounds the live-task set on garbage input.
-const maxLiveTasks = 1 << 16
-
-func isPathByte(c byte) bool {
-	return isWordByte(c) || c == '/' || c == '.' || c == '-'
-}
-
 // parseExit parses "+++ exited with N +++" and "+++ killed by SIG... [(core
 // dumped)] +++" (see endEvent); "+++ superseded by execve in pid N +++" moves
 // that thread's pending execve to this pid and is no event.
@@ -480,9 +437,9 @@ func (p *Parser) parseExit(dst []Event, line, s string, pre *prefix) ([]Event, b
 	return dst, ok
 }
 
-// isOtherOutput recognises lines strace (or a strace run) writes that are
-// not events: its own messages, -k stack frames, -e read=/write= dumps,
-// personality changes and the -c summary table.
+// isOtherOutput recognises lines strace writes that are not events and
+// name no task: -k stack frames, -e read=/write= dumps, personality
+// changes and the -c summary table.
 func isOtherOutput(s string) bool {
 	if len(s) > 2 && s[0] == ' ' && s[2] == ' ' {
 		switch s[1] {
@@ -498,27 +455,7 @@ func isOtherOutput(s string) bool {
 	if strings.HasPrefix(s, "[ Process PID=") {
 		return true
 	}
-	if isStraceMessage(s) {
-		return true
-	}
 	return isSummaryLine(s)
-}
-
-// isStraceMessage recognises strace's own messages ("strace: Process 12
-// attached", "/usr/bin/strace: [wait(...)...]" with --debug), also when
-// program output ran into their start.
-func isStraceMessage(s string) bool {
-	s = trimSpaceLeft(s)
-	if k := strings.Index(s, ": "); k > 0 && strings.IndexByte(s[:k], ' ') < 0 {
-		tool := s[:k]
-		if j := strings.LastIndexByte(tool, '/'); j >= 0 {
-			tool = tool[j+1:]
-		}
-		if strings.HasPrefix(tool, "strace") {
-			return true
-		}
-	}
-	return strings.Contains(s, "/strace: ")
 }
 
 // isSummaryLine recognises the lines of strace -c/-C's table: the header,
