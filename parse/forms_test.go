@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -267,4 +268,109 @@ func TestOtherLines(t *testing.T) {
 		{lines: []string{`> strace -f ./prog`}, problems: 1},
 		{lines: []string{`$ strace -f ./prog`}, problems: 1},
 	})
+}
+
+// TestStraceSummaries: strace -c tables (-c, -C, -w, -S, -U) are read and
+// kept as tables, not events; a row outside a table is not understood.
+func TestStraceSummaries(t *testing.T) {
+	ms := func(us int64) int64 { return us * 1000 }
+	cases := []struct {
+		lines    []string
+		events   int
+		want     []StraceSummary
+		problems int
+	}{
+		{lines: []string{
+			`% time     seconds  usecs/call     calls    errors syscall`,
+			`------ ----------- ----------- --------- --------- ----------------`,
+			` 45.57    0.045257          21      2080      1024 chdir`,
+			` 27.69    0.027499        2115        13           wait4`,
+			`------ ----------- ----------- --------- --------- ----------------`,
+			`100.00    0.072756          34      2093      1024 total`,
+		}, want: []StraceSummary{{
+			Columns: []string{"% time", "seconds", "usecs/call", "calls", "errors", "syscall"},
+			Rows: []StraceSummaryRow{
+				{Syscall: "chdir", Calls: 2080, Errors: 1024, TotalNs: ms(45257), HasTotal: true, UsecsPerCall: 21, HasAvg: true},
+				{Syscall: "wait4", Calls: 13, TotalNs: ms(27499), HasTotal: true, UsecsPerCall: 2115, HasAvg: true},
+			},
+			Total:       StraceSummaryRow{Syscall: "total", Calls: 2093, Errors: 1024, TotalNs: ms(72756), HasTotal: true, UsecsPerCall: 34, HasAvg: true},
+			HasTotalRow: true,
+		}}},
+		// strace 6 -U, the name first
+		{lines: []string{
+			`syscall              calls    errors     seconds  usecs/call shortest  longest % time`,
+			`---------------- --------- --------- ----------- ----------- -------- -------- ------`,
+			`mmap                     8              0.000334          41 0.000033 0.000061  27.64`,
+			`---------------- --------- --------- ----------- ----------- -------- -------- ------`,
+			`total                    8              0.000334          41 0.000033 0.000061 100.00`,
+		}, want: []StraceSummary{{
+			Columns:     []string{"syscall", "calls", "errors", "seconds", "usecs/call", "shortest", "longest", "% time"},
+			Rows:        []StraceSummaryRow{{Syscall: "mmap", Calls: 8, TotalNs: ms(334), HasTotal: true, UsecsPerCall: 41, HasAvg: true, MinNs: ms(33), HasMin: true, MaxNs: ms(61), HasMax: true}},
+			Total:       StraceSummaryRow{Syscall: "total", Calls: 8, TotalNs: ms(334), HasTotal: true, UsecsPerCall: 41, HasAvg: true, MinNs: ms(33), HasMin: true, MaxNs: ms(61), HasMax: true},
+			HasTotalRow: true,
+		}}},
+		// strace 7 -w, and a second personality's table
+		{lines: []string{
+			`% time  wall-total wall-min wall-max    wall-avg     calls    errors syscall`,
+			`------ ----------- -------- -------- ----------- --------- --------- ----------------`,
+			`  0.00    0.000016 0.000008 0.000009           8         2         2 syscall_0x1d8`,
+			`------ ----------- -------- -------- ----------- --------- --------- ----------------`,
+			`100.00    0.000016 0.000008 0.000009           8         2         2 total`,
+			`System call usage summary for 32 bit mode:`,
+			`    calls syscall`,
+			`--------- ----------------`,
+			`        3 getpid`,
+			`--------- ----------------`,
+			`        3 total`,
+		}, want: []StraceSummary{{
+			Columns:     []string{"% time", "wall-total", "wall-min", "wall-max", "wall-avg", "calls", "errors", "syscall"},
+			Rows:        []StraceSummaryRow{{Syscall: "syscall_0x1d8", Calls: 2, Errors: 2, TotalNs: ms(16), HasTotal: true, MinNs: ms(8), HasMin: true, MaxNs: ms(9), HasMax: true, UsecsPerCall: 8, HasAvg: true}},
+			Total:       StraceSummaryRow{Syscall: "total", Calls: 2, Errors: 2, TotalNs: ms(16), HasTotal: true, MinNs: ms(8), HasMin: true, MaxNs: ms(9), HasMax: true, UsecsPerCall: 8, HasAvg: true},
+			HasTotalRow: true,
+		}, {
+			Personality: "32 bit",
+			Columns:     []string{"calls", "syscall"},
+			Rows:        []StraceSummaryRow{{Syscall: "getpid", Calls: 3}},
+			Total:       StraceSummaryRow{Syscall: "total", Calls: 3},
+			HasTotalRow: true,
+		}}},
+		// -C: the trace, then the table
+		{lines: []string{
+			`4251  getpid() = 4251`,
+			`4251  +++ exited with 0 +++`,
+			`% time shortest syscall`,
+			`------ -------- ----------------`,
+			`100.00 0.000011 getpid`,
+			`------ -------- ----------------`,
+			`100.00 0.000011 total`,
+		}, events: 2, want: []StraceSummary{{
+			Columns:     []string{"% time", "shortest", "syscall"},
+			Rows:        []StraceSummaryRow{{Syscall: "getpid", MinNs: ms(11), HasMin: true}},
+			Total:       StraceSummaryRow{Syscall: "total", MinNs: ms(11), HasMin: true},
+			HasTotalRow: true,
+		}}},
+		// rows without their header are no table
+		{lines: []string{` 45.57    0.045257          21      2080      1024 chdir`, `100.00    0.072756          34      2093      1024 total`}, problems: 2},
+		// a header, then something else: the table ends
+		{lines: []string{`    calls syscall`, `--------- ----------------`, `        3 getpid`, `hello`}, problems: 1,
+			want: []StraceSummary{{Columns: []string{"calls", "syscall"}, Rows: []StraceSummaryRow{{Syscall: "getpid", Calls: 3}}}}},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.lines, "⏎"), func(t *testing.T) {
+			p := NewParser(strings.NewReader(strings.Join(tc.lines, "\n")+"\n"), Options{})
+			events := 0
+			for {
+				if _, err := p.Next(); err != nil {
+					break
+				}
+				events++
+			}
+			if events != tc.events || p.Stats().Problems != int64(tc.problems) {
+				t.Errorf("%d events, %d problems; want %d, %d", events, p.Stats().Problems, tc.events, tc.problems)
+			}
+			if got := p.StraceSummaries(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("tables\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
 }

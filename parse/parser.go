@@ -85,6 +85,12 @@ type Parser struct {
 
 	tasks // which task a line without a pid is from
 
+	// strace -c tables: the one being read, those read, and the
+	// personality a title gave the next one
+	table       *summaryTable
+	summaries   []StraceSummary
+	personality string
+
 	queue eventQueue // for Next
 }
 
@@ -165,6 +171,7 @@ func (p *Parser) finish(dst []Event, limit int) []Event {
 		p.cut = nil
 		p.problemAt(c.line, "line cut before its end", c.raw)
 	}
+	p.endTable()
 	p.learning = false
 	dst = p.release(dst, limit)
 	for len(dst) < limit && p.heldFrom == len(p.held) {
@@ -197,6 +204,9 @@ func (p *Parser) parseLine(dst []Event, s string, high bool) []Event {
 	if isBlank(s) {
 		return dst
 	}
+	if p.table != nil && p.summaryLine(s) {
+		return dst
+	}
 	var pre prefix
 	body, ok := p.parsePrefix(s, &pre)
 	if ok {
@@ -212,7 +222,7 @@ func (p *Parser) parseLine(dst []Event, s string, high bool) []Event {
 			return dst
 		}
 	}
-	if p.straceMessage(s) || isOtherOutput(s) {
+	if p.straceMessage(s) || isOtherOutput(s) || p.summaryHeader(s) {
 		return dst
 	}
 	if k := strings.Index(s, "[pid "); k > 0 {
@@ -438,8 +448,8 @@ func (p *Parser) parseExit(dst []Event, line, s string, pre *prefix) ([]Event, b
 }
 
 // isOtherOutput recognises lines strace writes that are not events and
-// name no task: -k stack frames, -e read=/write= dumps, personality
-// changes and the -c summary table.
+// name no task: -k stack frames, -e read=/write= dumps and personality
+// changes.
 func isOtherOutput(s string) bool {
 	if len(s) > 2 && s[0] == ' ' && s[2] == ' ' {
 		switch s[1] {
@@ -452,56 +462,7 @@ func isOtherOutput(s string) bool {
 	if strings.HasPrefix(s, " VCPU:") { // -e kvm=vcpu
 		return true
 	}
-	if strings.HasPrefix(s, "[ Process PID=") {
-		return true
-	}
-	return isSummaryLine(s)
-}
-
-// isSummaryLine recognises the lines of strace -c/-C's table: the header,
-// the dashed rules, rows of numbers ending with a syscall name or "total",
-// and the "System call usage summary for ..." title.
-func isSummaryLine(s string) bool {
-	t := strings.TrimSpace(s)
-	if strings.HasPrefix(t, "% time") || strings.HasPrefix(t, "System call usage summary") {
-		return true
-	}
-	if strings.HasSuffix(t, " syscall") && isSummaryHeader(t) {
-		return true
-	}
-	if t != "" && strings.Trim(t, "- ") == "" {
-		return true
-	}
-	fields := strings.Fields(t)
-	if len(fields) < 2 {
-		return false
-	}
-	for _, f := range fields[:len(fields)-1] {
-		if !isDecimalNumber(f) {
-			return false
-		}
-	}
-	last := fields[len(fields)-1]
-	for i := 0; i < len(last); i++ {
-		if !isWordByte(last[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// isSummaryHeader accepts a header of the columns strace -c can print
-// (-U picks them): "calls errors syscall", "seconds  wall-total calls syscall".
-func isSummaryHeader(t string) bool {
-	for _, f := range strings.Fields(t) {
-		for i := 0; i < len(f); i++ {
-			c := f[i]
-			if !('a' <= c && c <= 'z' || c == '-' || c == '/' || c == '%') {
-				return false
-			}
-		}
-	}
-	return true
+	return strings.HasPrefix(s, "[ Process PID=")
 }
 
 func isDecimalNumber(s string) bool {
