@@ -50,7 +50,7 @@ func FuzzParse(f *testing.F) {
 			}
 			if ev.Kind == KindSyscall && !strings.Contains(ev.Raw, "\n") {
 				errno := ev.Errno
-				if n, ok := strings.CutPrefix(errno, "E"); ok && allDigits(n) {
+				if n, ok := strings.CutPrefix(errno, "E"); ok && allDigits(n) && !strings.Contains(ev.Raw, errno) {
 					errno = "(errno " + n + ")" // an error strace has no name for
 				}
 				for _, part := range append([]string{ev.Syscall, ev.Ret, errno, ev.Errmsg, ev.Note, ev.Secontext, ev.Comm}, ev.Args...) {
