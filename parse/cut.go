@@ -18,6 +18,7 @@ import "strings"
 type cutLine struct {
 	*pendingCall
 	joins int // continuation lines joined so far
+	tries int // lines tried as its rest that were not (see tryContinue)
 	// byMessage: strace's own "Process N attached" cut it; the next line is
 	// surely its rest, whatever it starts with.
 	byMessage bool
@@ -26,14 +27,15 @@ type cutLine struct {
 	echo bool
 }
 
-// Bounds on the continuation lines joined into one call: a real call is
-// cut a few times at most, and each join rescans the text so far. An echo
-// breaks a write's line at every newline of its data, so it may take more
-// lines while the text stays short.
+// Bounds on the lines joined into one call, and tried as its rest: a real
+// call is cut a few times at most, and each join or try rescans the text
+// so far. An echo breaks a write's line at every newline of its data, so
+// it may take more lines while the text stays short. So a cut line costs
+// at most a few times its length, whatever follows it.
 const (
 	maxJoins     = 16
-	maxEchoJoins = 1024
-	maxEchoText  = 64 << 10
+	maxEchoJoins = 256
+	maxEchoText  = 16 << 10
 )
 
 // cutCall keeps a call line that ended inside its argument list (args is
@@ -80,7 +82,7 @@ func (p *Parser) continueCut(dst []Event, c *cutLine, s string) (out []Event, do
 // continueEcho joins s to a write cut by its echo when s is the echo's
 // next piece or its end.
 func (p *Parser) continueEcho(dst []Event, c *cutLine, s string) ([]Event, bool) {
-	if c.joins >= maxEchoJoins || len(c.args)+len(s) > maxEchoText {
+	if c.joins >= maxEchoJoins || c.tries >= maxJoins || len(c.args)+len(s) > maxEchoText {
 		return dst, false
 	}
 	x := p.concat(c.args, s)
@@ -107,6 +109,7 @@ func (p *Parser) continueEcho(dst []Event, c *cutLine, s string) ([]Event, bool)
 		}
 		return dst, true
 	}
+	c.tries++
 	return dst, false
 }
 
@@ -149,9 +152,10 @@ func (p *Parser) continueCall(dst []Event, c *cutLine, s string) []Event {
 // and the cut line reported for it. ok is false, and nothing changed, when
 // s does not complete c.
 func (p *Parser) tryContinue(dst []Event, c *cutLine, s string) (out []Event, ok bool) {
-	if c.joins >= maxJoins || len(c.args)+len(s) > MaxLineBytes {
+	if c.joins >= maxJoins || c.tries >= maxJoins || len(c.args)+len(s) > MaxLineBytes {
 		return dst, false
 	}
+	c.tries++
 	before, sepOpen := c.args, c.sepOpen
 	output := false
 	if !sepOpen && !startsRest(s) {

@@ -374,3 +374,22 @@ func TestStraceSummaries(t *testing.T) {
 		})
 	}
 }
+
+// TestCutLineTriesBounded: a cut line is tried as the start of at most
+// maxJoins later lines, so that a long one followed by much program
+// output costs a few times its length, not its length per line.
+func TestCutLineTriesBounded(t *testing.T) {
+	lines := []string{`wait4(-1, ` + strings.Repeat("x", 1000)}
+	for i := 0; i < maxJoins; i++ {
+		lines = append(lines, "program output")
+	}
+	rest := `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 9`
+	got := parseText(t, strings.Join(append(lines, rest), "\n")+"\n", Options{})
+	if len(got.events) != 0 || got.stats.Problems != int64(maxJoins+2) {
+		t.Errorf("after %d lines of output: %d events, %d problems; want the rest no longer joined", maxJoins, len(got.events), got.stats.Problems)
+	}
+	got = parseText(t, strings.Join(append(lines[:maxJoins], rest), "\n")+"\n", Options{})
+	if len(got.events) != 1 {
+		t.Errorf("after %d lines of output: %d events, want the call", maxJoins-1, len(got.events))
+	}
+}
