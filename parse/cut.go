@@ -319,7 +319,8 @@ func isResult(s string) bool {
 	if len(s) < 2 || s[0] != '=' || s[1] != ' ' {
 		return false
 	}
-	_, ok := parseResult(s[2:])
+	var ev Event
+	_, ok := parseResult(s[2:], &ev)
 	return ok
 }
 

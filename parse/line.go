@@ -368,21 +368,18 @@ func (lp *lineParser) callEvent(dst []Event, pre *prefix, name, args string, spl
 	if len(after) < 2 || after[0] != '=' || after[1] != ' ' {
 		return dst, false, ""
 	}
-	res, ok := parseResult(after[2:])
-	if !ok {
-		return dst, false, ""
-	}
 	dst = append(dst, Event{})
 	ev := &dst[len(dst)-1]
-	ev.Kind = KindSyscall
+	errnoNumber, ok := parseResult(after[2:], ev)
+	if !ok {
+		return dst[:len(dst)-1], false, ""
+	}
+	ev.Kind, ev.Returned = KindSyscall, true
 	pre.fill(ev)
 	ev.Syscall = name
 	ev.Args = lp.splitArgs(args, splits, base)
-	ev.Ret, ev.Returned = res.ret, true
-	ev.Retval, ev.HasRetval = res.retval, res.okRetval
-	ev.Errno, ev.Errmsg, ev.Note = res.errno, res.errmsg, res.note
-	if res.errnoNumber != "" {
-		ev.Errno = lp.concat("E", res.errnoNumber)
+	if errnoNumber != "" {
+		ev.Errno = lp.concat("E", errnoNumber)
 	}
 	if hasDur && durOK {
 		ev.DurationNs, ev.HasDuration = ns, true
@@ -392,7 +389,7 @@ func (lp *lineParser) callEvent(dst []Event, pre *prefix, name, args string, spl
 	}
 	if hasDur && !durOK {
 		problem = "duration out of range"
-	} else if !res.okRetval && isNumberLike(res.ret) && !fitsUint64(res.ret) {
+	} else if !ev.HasRetval && isNumberLike(ev.Ret) && !fitsUint64(ev.Ret) {
 		problem = "result out of range"
 	}
 	return dst, true, problem

@@ -297,24 +297,14 @@ func kindBracket(s string) int {
 	return 0
 }
 
-// result is the parsed text after " = ".
-type result struct {
-	ret      string
-	retval   int64
-	okRetval bool
-	errno    string
-	errmsg   string
-	// errnoNumber holds the digits of "(errno 22)", an error strace has
-	// no name for; the event's Errno is then "E22".
-	errnoNumber string
-	note        string
-}
-
-// parseResult parses the text after "= " (duration already removed): the
-// return value as printed, an optional errno with its message, and any note.
-func parseResult(s string) (r result, ok bool) {
+// parseResult parses the text after "= " (duration already removed) into
+// ev: the return value as printed (Ret, Retval), an optional errno with its
+// message, and any note. errnoNumber holds the digits of "(errno 22)", an
+// error strace has no name for. ok is false when s is no result; ev's
+// result fields are then unspecified.
+func parseResult(s string, ev *Event) (errnoNumber string, ok bool) {
 	if s == "" {
-		return r, false
+		return "", false
 	}
 	// The value: up to the first space, with decorations (which may hold
 	// spaces: "3</tmp/a b>") taken whole.
@@ -330,33 +320,31 @@ func parseResult(s string) (r result, ok bool) {
 		i++
 	}
 	if i == 0 {
-		return r, false // "=  ENOENT": no value
+		return "", false // "=  ENOENT": no value
 	}
-	r.ret = s[:i]
-	r.retval, r.okRetval = parseRetval(r.ret)
+	ev.Ret = s[:i]
+	ev.Retval, ev.HasRetval = parseRetval(ev.Ret)
 	rest := trimSpaceLeft(s[i:])
 	if e := errnoLen(rest); e > 0 {
-		r.errno = rest[:e]
+		ev.Errno = rest[:e]
 		rest = trimSpaceLeft(rest[e:])
 		if len(rest) > 0 && rest[0] == '(' {
 			if k := closingParen(rest); k > 0 {
-				r.errmsg = rest[1:k]
+				ev.Errmsg = rest[1:k]
 				rest = trimSpaceLeft(rest[k+1:])
 			}
 		}
 	} else if n := errnoNumberLen(rest); n > 0 {
-		r.errnoNumber = rest[len("(errno ") : n-1]
+		errnoNumber = rest[len("(errno ") : n-1]
 		rest = trimSpaceLeft(rest[n:])
-	} else if r.ret == "" {
-		return r, false
 	}
 	if rest != "" {
-		r.note = rest
+		ev.Note = rest
 		if len(rest) > 2 && rest[0] == '(' && closingParen(rest) == len(rest)-1 {
-			r.note = rest[1 : len(rest)-1]
+			ev.Note = rest[1 : len(rest)-1]
 		}
 	}
-	return r, true
+	return errnoNumber, true
 }
 
 // errnoNumberLen returns the length of "(errno 22)" at the start of s:
