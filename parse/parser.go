@@ -69,7 +69,9 @@ type Stats struct {
 // Parser reads strace's text output and returns one Event per system call,
 // signal and exit, in the order strace completed them. It is stateful: a call
 // strace split over "<unfinished ...>" and "<... resumed>" lines, or a line
-// that program output broke in two (2>&1 captures), becomes one event.
+// that program output broke in two (2>&1 captures), becomes one event; a
+// line without a pid gets its task from what other lines say (see tasks);
+// strace -c tables are kept apart (StraceSummaries).
 //
 // A Parser never fails on bad input: what it cannot understand is counted in
 // Stats, passed to Options.OnProblem, and skipped.
@@ -112,10 +114,13 @@ func (p *Parser) Next() (*Event, error) { return p.queue.next(p.ReadBatch) }
 
 // ReadBatch appends to dst the events of the input available now: it blocks
 // until at least one event is ready or the input ends, then parses the
-// complete lines already read, up to about a thousand events. It returns io.EOF, with no events, once the
-// input is exhausted. Batching lets a pipeline hand events to another
-// goroutine without a per-event cost, and still see them as soon as strace
-// writes them.
+// complete lines already read, up to about a thousand events. It returns
+// io.EOF, with no events, once the input is exhausted. Batching lets a
+// pipeline hand events to another goroutine without a per-event cost, and
+// still see them as soon as strace writes them. The one exception: at the
+// start of an input whose lines have no pid (a 2>&1 capture), events wait
+// for the line that names their task, at most 4096 of them and never past
+// the end of input.
 func (p *Parser) ReadBatch(dst []Event) ([]Event, error) {
 	n0 := len(dst)
 	for {
