@@ -208,6 +208,16 @@ func TestTaskOfUnprefixedLines(t *testing.T) {
 			want: []Event{getpid(8),
 				{Kind: KindSyscall, Pid: 8, Syscall: "clone", Args: args("child_stack=NULL", "flags=SIGCHLD"), Ret: "9", Returned: true, Retval: 9, HasRetval: true},
 				getpid(9), getpid(8), exit(9), getpid(8)}},
+		// -q: no messages; the child is the one clone returned
+		{lines: []string{`getpid() = 8`, `clone(child_stack=NULL, flags=SIGCHLD) = 9`, `[pid     9] getpid() = 9`, `[pid     8] getpid() = 8`},
+			want: []Event{getpid(8),
+				{Kind: KindSyscall, Pid: 8, Syscall: "clone", Args: args("child_stack=NULL", "flags=SIGCHLD"), Ret: "9", Returned: true, Retval: 9, HasRetval: true},
+				getpid(9), getpid(8)}},
+		// -q: a vfork's child prints before the vfork returns; the task
+		// that resumes the vfork is the first one
+		{lines: []string{`getpid() = 3256`, `vfork( <unfinished ...>`, `[pid  3260] getpid() = 3260`, `[pid  3256] <... vfork resumed>) = 3260`},
+			want: []Event{getpid(3256), getpid(3260),
+				{Kind: KindSyscall, Pid: 3256, Syscall: "vfork", Args: args(), Ret: "3260", Returned: true, Retval: 3260, HasRetval: true}}},
 		// strace -ff -o PREFIX: the caller gives the pid of PREFIX.PID
 		{lines: []string{`getpid() = 4251`, `+++ exited with 0 +++`}, defaultPid: 4251,
 			want: []Event{getpid(4251), exit(4251)}},

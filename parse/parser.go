@@ -329,6 +329,9 @@ func (p *Parser) emitCall(dst []Event, pre *prefix, name, args string, splits []
 	if problem != "" {
 		p.problem(problem, raw)
 	}
+	if ok && isFork(name) {
+		p.forked(&dst[len(dst)-1])
+	}
 	return dst, ok
 }
 
@@ -373,6 +376,10 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 	}
 	rest := s[i+len(" resumed>"):]
 	opener := p.pending.take(pre.pid, name, p.bracketMode)
+	if opener != nil && opener.pid == 0 && pre.bracket {
+		// the first task's call, begun while it ran alone
+		p.learnFirst(pre.pid)
+	}
 	if opener == nil && isExec(name) {
 		// execve by a non-leader thread: the result comes under the
 		// leader's pid while the opener waits under the thread's.

@@ -17,9 +17,12 @@ import (
 //   - Options.DefaultPid, which the caller takes from a PREFIX.PID file
 //     name (PidFromFileName);
 //   - "strace: Process N attached" before any call (strace -p N);
-//   - the first "[pid N]" of a task no message announced: the first task,
-//     whose earlier lines are held back until then (at most maxHeld
-//     events, and never past the end of input);
+//   - the first task's own "[pid N]": the one that resumes a call begun
+//     without a pid, or else the first of a task neither announced by a
+//     message nor returned by a fork, clone or vfork (none being under
+//     way, whose child may print first); its earlier lines are held back
+//     until then (at most maxHeld events, and never past the end of
+//     input);
 //   - "Process N attached" and "+++ exited" lines, which keep the set of
 //     live tasks, so that a line without a pid while one task lives is
 //     that task's.
@@ -69,8 +72,8 @@ func (p *Parser) trackTask(pre *prefix) {
 	switch {
 	case pre.bracket:
 		p.bracketMode = true
-		if _, known := p.live[pre.pid]; !known && p.first == 0 {
-			// no message announced it: the task that ran alone before
+		if _, known := p.live[pre.pid]; !known && p.first == 0 && !p.pending.forkUnderWay() {
+			// neither announced nor forked: the task that ran alone before
 			p.learnFirst(pre.pid)
 		}
 		p.taskAttached(pre.pid)
@@ -89,7 +92,33 @@ func (p *Parser) trackTask(pre *prefix) {
 
 // learnFirst notes the first task's pid: the held events are its own.
 func (p *Parser) learnFirst(pid int64) {
-	p.first, p.learning = pid, false
+	if p.first == 0 {
+		p.first, p.learning = pid, false
+	}
+}
+
+// forked notes the child a fork, clone or vfork returned: a live task, not
+// the first one.
+func (p *Parser) forked(ev *Event) {
+	if ev.HasRetval && ev.Retval > 0 && ev.Retval <= maxPid {
+		p.taskAttached(ev.Retval)
+	}
+}
+
+// isFork names the calls that make a task and return its id.
+func isFork(name string) bool {
+	switch name {
+	case "clone", "clone2", "clone3", "fork", "vfork":
+		return true
+	}
+	return false
+}
+
+// forkUnderWay reports whether a call that makes a task waits, begun on a
+// line without a pid: its child may print before it returns.
+func (s *pendingCalls) forkUnderWay() bool {
+	c := s.byPid[0]
+	return c != nil && isFork(c.name)
 }
 
 // taskAttached notes a task strace announced ("Process N attached") or
