@@ -314,8 +314,8 @@ func resultAtEnd(s string, from int) (closeAt int, ok bool) {
 // isResult reports whether s, the text after a call's ")", is a result as
 // strace prints it: "   = 0 <0.000012>".
 func isResult(s string) bool {
-	s, _, _, _ = cutDuration(trimSpaceRight(s))
-	s = trimSpaceLeft(s)
+	s, _, _, _ = cutDuration(trimBlankRight(s))
+	s = trimBlankLeft(s)
 	if len(s) < 2 || s[0] != '=' || s[1] != ' ' {
 		return false
 	}

@@ -325,7 +325,7 @@ func (lp *lineParser) echoGoesOn(tail string, e echoText, countText []byte) bool
 // ")": n is N, or 0 for a result that is not a count of bytes ("-1
 // EPIPE", "?"). ok is false when s does not start with "= ".
 func quickResult(s string) (n int64, ok bool) {
-	s = trimSpaceLeft(s)
+	s = trimBlankLeft(s)
 	if len(s) < 3 || s[0] != '=' || s[1] != ' ' {
 		return 0, false
 	}

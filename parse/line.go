@@ -72,7 +72,7 @@ func parsePidColumn(s string, pre *prefix) (rest string, ok bool) {
 			return s, false
 		}
 	}
-	return trimSpaceLeft(s[j:]), true
+	return trimBlankLeft(s[j:]), true
 }
 
 // parseComm reads the -Y command name "<sh>" that starts at s[i] and
@@ -156,7 +156,7 @@ func isSecontext(c string) bool {
 // "13:54:56.074293 (+     0.003058) ". A line without them is returned as
 // it is.
 func (lp *lineParser) parseTimestamps(s string, pre *prefix) (rest string, ok bool) {
-	t := trimSpaceLeft(s)
+	t := trimBlankLeft(s)
 	if t == "" || !isDigit(t[0]) {
 		return s, true
 	}
@@ -192,7 +192,7 @@ func (lp *lineParser) parseTimestamps(s string, pre *prefix) (rest string, ok bo
 			return s, false
 		}
 		pre.rel = strings.TrimSpace(s[2:k])
-		s = trimSpaceLeft(s[k+1:])
+		s = trimBlankLeft(s[k+1:])
 	}
 	return s, true
 }
@@ -213,7 +213,7 @@ func skipTags(s string) string {
 // isTag accepts what -n and -i print inside their brackets: a decimal
 // padded on the left, hex digits, or question marks for an unknown address.
 func isTag(t string) bool {
-	t = trimSpaceLeft(t)
+	t = trimBlankLeft(t)
 	digits, hex, unknown := t != "", t != "", t != ""
 	for i := 0; i < len(t); i++ {
 		c := t[i]
@@ -247,7 +247,7 @@ func epochAhead(s string, j int) bool {
 	if !ok {
 		return false
 	}
-	rest := trimSpaceLeft(s[j:])
+	rest := trimBlankLeft(s[j:])
 	return rest != "" && !('0' <= rest[0] && rest[0] <= '9')
 }
 
@@ -362,9 +362,9 @@ func (lp *lineParser) escapeInvalidUTF8(s string) string {
 // result; problem names a number out of range, which leaves its field
 // unset.
 func (lp *lineParser) callEvent(dst []Event, pre *prefix, name, args string, splits []int, base int, after, raw string) (out []Event, ok bool, problem string) {
-	after = trimSpaceRight(after)
+	after = trimBlankRight(after)
 	after, ns, hasDur, durOK := cutDuration(after)
-	after = trimSpaceLeft(after)
+	after = trimBlankLeft(after)
 	if len(after) < 2 || after[0] != '=' || after[1] != ' ' {
 		return dst, false, ""
 	}

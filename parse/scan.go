@@ -324,19 +324,19 @@ func parseResult(s string, ev *Event) (errnoNumber string, ok bool) {
 	}
 	ev.Ret = s[:i]
 	ev.Retval, ev.HasRetval = parseRetval(ev.Ret)
-	rest := trimSpaceLeft(s[i:])
+	rest := trimBlankLeft(s[i:])
 	if e := errnoLen(rest); e > 0 {
 		ev.Errno = rest[:e]
-		rest = trimSpaceLeft(rest[e:])
+		rest = trimBlankLeft(rest[e:])
 		if len(rest) > 0 && rest[0] == '(' {
 			if k := closingParen(rest); k > 0 {
 				ev.Errmsg = rest[1:k]
-				rest = trimSpaceLeft(rest[k+1:])
+				rest = trimBlankLeft(rest[k+1:])
 			}
 		}
 	} else if n := errnoNumberLen(rest); n > 0 {
 		errnoNumber = rest[len("(errno ") : n-1]
-		rest = trimSpaceLeft(rest[n:])
+		rest = trimBlankLeft(rest[n:])
 	}
 	if rest != "" {
 		ev.Note = rest
@@ -431,20 +431,6 @@ func trimBlankLeft(s string) string {
 
 func trimBlankRight(s string) string {
 	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-func trimSpaceLeft(s string) string {
-	for len(s) > 0 && s[0] == ' ' {
-		s = s[1:]
-	}
-	return s
-}
-
-func trimSpaceRight(s string) string {
-	for len(s) > 0 && s[len(s)-1] == ' ' {
 		s = s[:len(s)-1]
 	}
 	return s

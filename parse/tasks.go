@@ -176,7 +176,7 @@ func (p *Parser) release(dst []Event, limit int) []Event {
 // old strace's "Process 12 attached - interrupt to quit", "Process 12
 // detached".
 func (p *Parser) straceMessage(s string) bool {
-	t := trimSpaceLeft(s)
+	t := trimBlankLeft(s)
 	if rest, ok := strings.CutPrefix(t, "Process "); ok {
 		return p.processMessage(rest)
 	}
@@ -248,7 +248,7 @@ func isPathByte(c byte) bool {
 // attached", "/usr/bin/strace: [wait(...)...]" with --debug), also when
 // program output ran into their start.
 func isStraceMessage(s string) bool {
-	s = trimSpaceLeft(s)
+	s = trimBlankLeft(s)
 	if k := strings.Index(s, ": "); k > 0 && strings.IndexByte(s[:k], ' ') < 0 {
 		tool := s[:k]
 		if j := strings.LastIndexByte(tool, '/'); j >= 0 {
