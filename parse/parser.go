@@ -158,7 +158,9 @@ func (p *Parser) parseBuffered(dst []Event) []Event {
 		}
 		n := len(dst)
 		dst = p.parseLine(dst, aliasString(line), p.lineHigh)
-		dst = p.release(p.hold(dst, n), limit)
+		if p.learning || p.heldFrom < len(p.held) {
+			dst = p.release(p.hold(dst, n), limit)
+		}
 	}
 	return dst
 }
