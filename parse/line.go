@@ -35,14 +35,25 @@ type prefix struct {
 // returns the rest of the line. ok is false when one of them is there but
 // broken.
 func (lp *lineParser) parsePrefix(s string, pre *prefix) (rest string, ok bool) {
-	if s, ok = parsePidColumn(s, pre); !ok {
-		return s, false
+	// Each part is looked for only where its first byte is, so that the
+	// common lines ("openat(", "1234  openat(") make no call for the others.
+	if s != "" && (s[0] == '[' || isDigit(s[0])) {
+		if s, ok = parsePidColumn(s, pre); !ok {
+			return s, false
+		}
 	}
-	s = parseSecontext(s, pre)
-	if s, ok = lp.parseTimestamps(s, pre); !ok {
-		return s, false
+	if s != "" && s[0] == '[' {
+		s = parseSecontext(s, pre)
 	}
-	return skipTags(s), true
+	if s != "" && (s[0] == ' ' || isDigit(s[0])) {
+		if s, ok = lp.parseTimestamps(s, pre); !ok {
+			return s, false
+		}
+	}
+	if s != "" && s[0] == '[' {
+		s = skipTags(s)
+	}
+	return s, true
 }
 
 // parsePidColumn reads the pid column: "[pid  1234] " (strace writing to
@@ -415,10 +426,18 @@ func (lp *lineParser) splitArgs(args string, splits []int, base int) []string {
 	start := len(lp.args)
 	from := 0
 	for _, at := range splits {
-		lp.args = append(lp.args, trimBlank(args[from:at-base]))
+		a := args[from : at-base]
+		if a != "" && (a[0] <= ' ' || a[len(a)-1] <= ' ') {
+			a = trimBlank(a)
+		}
+		lp.args = append(lp.args, a)
 		from = at - base + 2
 	}
-	lp.args = append(lp.args, trimBlank(args[from:]))
+	a := args[from:]
+	if a != "" && (a[0] <= ' ' || a[len(a)-1] <= ' ') {
+		a = trimBlank(a)
+	}
+	lp.args = append(lp.args, a)
 	return lp.args[start:len(lp.args):len(lp.args)]
 }
 

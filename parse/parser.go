@@ -262,7 +262,11 @@ func (p *Parser) parseBody(dst []Event, line, s string, pre *prefix) ([]Event, b
 	if s == "" {
 		return dst, false
 	}
-	p.trackTask(pre)
+	if pre.pid == 0 || pre.bracket {
+		p.trackTask(pre)
+	} else {
+		p.learning = false // a pid column on every line
+	}
 	switch c := s[0]; {
 	case c == '-':
 		return p.parseSignal(dst, line, s, pre)
