@@ -20,6 +20,7 @@ type blocks struct {
 	scanned    int    // bytes after pos already known to hold no newline
 	readErr    error  // sticky error from r (io.EOF at the end)
 	discarding bool   // inside an over-long line, dropping bytes up to its newline
+	readFull   bool   // the last read filled the block
 
 	// high is 1 + the index in buf of the first byte >= 0x80 at or after
 	// pos, 0 when none is buffered; lineHigh tells whether the line last
@@ -109,11 +110,16 @@ func (b *blocks) fill() (dropped string) {
 			tail = nil
 			b.scanned = 0
 		}
-		// Blocks grow from small to blockSize, so that a short input
-		// costs little. A long line gets a block twice its size so far,
-		// but never more than the longest accepted line and its newline: a
-		// full block without a newline is then over the limit.
+		// The first block is small, so that a short input costs little.
+		// The next is full-size when one read filled the last (a file, a
+		// busy pipe: more is waiting), else twice as big. A long line gets
+		// a block twice its size so far, but never more than the longest
+		// accepted line and its newline: a full block without a newline is
+		// then over the limit.
 		size := nextSize(cap(b.buf), firstBlockSize, blockSize)
+		if b.readFull {
+			size = blockSize
+		}
 		for size < 2*len(tail) {
 			size *= 2
 		}
@@ -124,6 +130,7 @@ func (b *blocks) fill() (dropped string) {
 		b.findHigh(0)
 	}
 	n, err := b.r.Read(b.buf[len(b.buf):cap(b.buf)])
+	b.readFull = n > 0 && len(b.buf)+n == cap(b.buf)
 	b.buf = b.buf[:len(b.buf)+n]
 	if b.high == 0 {
 		b.findHigh(len(b.buf) - n)
