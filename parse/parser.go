@@ -262,9 +262,12 @@ func (p *Parser) parseBody(dst []Event, line, s string, pre *prefix) ([]Event, b
 	if s == "" {
 		return dst, false
 	}
-	if pre.pid == 0 || pre.bracket {
+	switch {
+	case pre.bracket || p.bracketMode:
 		p.trackTask(pre)
-	} else {
+	case pre.pid == 0:
+		pre.pid = p.first // the one task there is, when known
+	default:
 		p.learning = false // a pid column on every line
 	}
 	switch c := s[0]; {
@@ -335,7 +338,7 @@ func (p *Parser) emitCall(dst []Event, pre *prefix, name, args string, splits []
 	if problem != "" {
 		p.problem(problem, raw)
 	}
-	if ok && isFork(name) {
+	if ok && p.learning && isFork(name) {
 		p.forked(&dst[len(dst)-1])
 	}
 	return dst, ok

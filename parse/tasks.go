@@ -97,8 +97,8 @@ func (p *Parser) learnFirst(pid int64) {
 	}
 }
 
-// forked notes the child a fork, clone or vfork returned: a live task, not
-// the first one.
+// forked notes the child a fork, clone or vfork returned while the first
+// task is looked for: a live task, not the first one.
 func (p *Parser) forked(ev *Event) {
 	if ev.HasRetval && ev.Retval > 0 && ev.Retval <= maxPid {
 		p.taskAttached(ev.Retval)
