@@ -17,6 +17,11 @@ type lineParser struct {
 
 	// scratch of closeEcho: a write's data, its count, an echo's text
 	echoData, echoCount, echoWant []byte
+
+	// the seconds of the last epoch timestamp, and their
+	// "2006-01-02T15:04:05" (see epochTime)
+	epochSec  []byte
+	epochDate [19]byte
 }
 
 // prefix holds what precedes the call on a line: pid column, security
@@ -263,18 +268,30 @@ func epochAhead(s string, j int) bool {
 }
 
 // epochTime converts an epoch timestamp to RFC 3339 in the arena; "" when it
-// is out of range.
+// is out of range. Lines of the same second (most of a trace's) reuse the
+// date and time of day made for the first of them.
 func (lp *lineParser) epochTime(stamp string) string {
 	start := len(lp.arena)
 	if cap(lp.arena)-start < 40 {
 		lp.arena = make([]byte, 0, nextSize(cap(lp.arena), firstArenaSize, arenaSize))
 		start = 0
 	}
+	sec, frac, dot := strings.Cut(stamp, ".")
+	if sec != "" && sec == string(lp.epochSec) && (!dot || frac != "" && len(frac) <= 9 && allDigits(frac)) {
+		b := append(lp.arena, lp.epochDate[:]...)
+		if dot {
+			b = append(append(b, '.'), frac...)
+		}
+		lp.arena = append(b, 'Z')
+		return unsafe.String(&lp.arena[start], len(lp.arena)-start)
+	}
 	b, ok := appendRFC3339(lp.arena, stamp)
 	if !ok {
 		return ""
 	}
 	lp.arena = b
+	lp.epochSec = append(lp.epochSec[:0], sec...)
+	copy(lp.epochDate[:], b[start:])
 	return unsafe.String(&lp.arena[start], len(b)-start)
 }
 

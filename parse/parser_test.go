@@ -112,6 +112,14 @@ func TestTimestamps(t *testing.T) {
 			want: []Event{{Kind: KindSyscall, Time: "2026-11-26T13:54:56Z", Syscall: "brk", Args: args("NULL"), Ret: "0x555d6e2f7000", Returned: true, Retval: 0x555d6e2f7000, HasRetval: true}}},
 		{lines: []string{`2455  1795701296 getpid() = 2455`},
 			want: []Event{{Kind: KindSyscall, Time: "2026-11-26T13:54:56Z", Pid: 2455, Syscall: "getpid", Args: args(), Ret: "2455", Returned: true, Retval: 2455, HasRetval: true}}},
+		// lines of the same second share its date; each keeps its precision
+		{lines: []string{`1795697509.953848 getpid() = 7`, `1795697509.9 getpid() = 7`, `1795697509 getpid() = 7`, `1795697509.1234567890 getpid() = 7`, `1795697509. getpid() = 7`, `1795697510.000001 getpid() = 7`},
+			problems: 2, want: []Event{
+				{Kind: KindSyscall, Time: "2026-11-26T12:51:49.953848Z", Syscall: "getpid", Args: args(), Ret: "7", Returned: true, Retval: 7, HasRetval: true},
+				{Kind: KindSyscall, Time: "2026-11-26T12:51:49.9Z", Syscall: "getpid", Args: args(), Ret: "7", Returned: true, Retval: 7, HasRetval: true},
+				{Kind: KindSyscall, Time: "2026-11-26T12:51:49Z", Syscall: "getpid", Args: args(), Ret: "7", Returned: true, Retval: 7, HasRetval: true},
+				{Kind: KindSyscall, Time: "2026-11-26T12:51:50.000001Z", Syscall: "getpid", Args: args(), Ret: "7", Returned: true, Retval: 7, HasRetval: true},
+			}},
 		// -r
 		{lines: []string{`     0.000284 brk(NULL)                 = 0x55bf59f7e000`},
 			want: []Event{{Kind: KindSyscall, Rel: "0.000284", Syscall: "brk", Args: args("NULL"), Ret: "0x55bf59f7e000", Returned: true, Retval: 0x55bf59f7e000, HasRetval: true}}},
