@@ -20,7 +20,7 @@ type blocks struct {
 	scanned    int    // bytes after pos already known to hold no newline
 	readErr    error  // sticky error from r (io.EOF at the end)
 	discarding bool   // inside an over-long line, dropping bytes up to its newline
-	readFull   bool   // the last read filled the block
+	readFull   bool   // the last read filled the block, and was no small one
 
 	// high is 1 + the index in buf of the first byte >= 0x80 at or after
 	// pos, 0 when none is buffered; lineHigh tells whether the line last
@@ -129,8 +129,9 @@ func (b *blocks) fill() (dropped string) {
 		b.buf, b.pos = nb, 0
 		b.findHigh(0)
 	}
+	want := cap(b.buf) - len(b.buf)
 	n, err := b.r.Read(b.buf[len(b.buf):cap(b.buf)])
-	b.readFull = n > 0 && len(b.buf)+n == cap(b.buf)
+	b.readFull = n == want && n >= firstBlockSize/2
 	b.buf = b.buf[:len(b.buf)+n]
 	if b.high == 0 {
 		b.findHigh(len(b.buf) - n)
@@ -142,10 +143,19 @@ func (b *blocks) fill() (dropped string) {
 }
 
 // nextSize returns the size of a buffer replacing one of size last: twice
-// as big, from first up to limit. Buffers that start small and double keep
-// a short input cheap (a fuzzer runs millions) and a long one allocating
-// rarely.
+// as big, from first up to limit. Buffers that start small keep a short
+// input cheap (a fuzzer runs millions).
 func nextSize(last, first, limit int) int { return min(limit, max(first, 2*last)) }
+
+// arenaNext returns the size of an arena replacing one of size last: first
+// for the first, then full: a short input costs little, and a long one
+// wastes no more than the first arena on the way to full size.
+func arenaNext(last, first, full int) int {
+	if last == 0 {
+		return first
+	}
+	return full
+}
 
 // tooLong is the reason given for a line over MaxLineBytes.
 const tooLong = "line longer than 16 MiB, skipped"

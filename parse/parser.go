@@ -20,15 +20,16 @@ const (
 	maxPendingBytes = 32 << 20
 )
 
-// Sizes of the buffers; each kind starts at its first size and doubles up
-// to its full size (see nextSize).
+// Sizes of the buffers. Each kind starts small, so that a short input
+// costs little, and goes to its full size as soon as the input is long
+// (see nextSize, arenaNext and blocks.fill).
 const (
 	blockSize      = 256 << 10 // input is read in blocks of this size
 	firstBlockSize = 4 << 10
 	arenaSize      = 64 << 10 // synthesized strings (times, joined calls) share arenas of this size
-	firstArenaSize = 1 << 10
+	firstArenaSize = 4 << 10
 	argsArena      = 8 << 10 // Args slices are cut from arrays of this many strings
-	firstArgsArena = 64
+	firstArgsArena = 256
 	snippetLen     = 80   // bytes of a bad line quoted in a Problem
 	maxBatch       = 1024 // events ReadBatch returns at most, so batches have a bounded size
 )
