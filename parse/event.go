@@ -83,6 +83,11 @@ type Event struct {
 	// them (strace -Y gives Comm, eBPF both); 0 and "" when unknown.
 	Tgid int64
 	Comm string
+	// Secontext is the task's SELinux context as strace --secontext prints
+	// it before the call ("unconfined_t", or the full context); "" when
+	// not printed. Contexts of files strace prints after arguments stay in
+	// those arguments ("\"/etc/passwd\" [etc_t]"), of a returned fd in Note.
+	Secontext string
 
 	// Syscall is the call's name as printed ("openat", "syscall_0x3e8").
 	Syscall string

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // parsed is everything one run of the parser over an input produced.
@@ -48,6 +49,22 @@ func parseAll(t testing.TB, r io.Reader, opts Options) (out parsed) {
 func parseText(t testing.TB, text string, opts Options) parsed {
 	t.Helper()
 	return parseAll(t, strings.NewReader(text), opts)
+}
+
+// escapedText is s with each byte that is not part of valid UTF-8 written
+// as "\x" and two lowercase hex digits: what the parser makes of a line.
+func escapedText(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 // args builds an Event.Args value.

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"strings"
 	"unsafe"
@@ -19,6 +20,42 @@ type blocks struct {
 	scanned    int    // bytes after pos already known to hold no newline
 	readErr    error  // sticky error from r (io.EOF at the end)
 	discarding bool   // inside an over-long line, dropping bytes up to its newline
+	readFull   bool   // the last read filled the block, and was no small one
+
+	// high is 1 + the index in buf of the first byte >= 0x80 at or after
+	// pos, 0 when none is buffered; lineHigh tells whether the line last
+	// returned holds one. Found a block at a time, so that the lines of
+	// plain ASCII input (nearly all strace output) need no UTF-8 check.
+	high     int
+	lineHigh bool
+}
+
+// indexHigh returns the index of the first byte >= 0x80 in b, or -1,
+// 32 bytes at a time (tens of GB/s).
+func indexHigh(b []byte) int {
+	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		c := b[i : i+32 : i+32]
+		w := binary.LittleEndian.Uint64(c[0:8]) | binary.LittleEndian.Uint64(c[8:16]) |
+			binary.LittleEndian.Uint64(c[16:24]) | binary.LittleEndian.Uint64(c[24:32])
+		if w&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= 0x80 {
+			return i
+		}
+	}
+	return -1
+}
+
+// findHigh sets high from the bytes of buf at or after from.
+func (b *blocks) findHigh(from int) {
+	b.high = 0
+	if k := indexHigh(b.buf[from:]); k >= 0 {
+		b.high = from + k + 1
+	}
 }
 
 // next returns the next complete buffered line without its newline; ok is
@@ -36,6 +73,10 @@ func (b *blocks) next() (line []byte, ok bool) {
 		b.scanned = 0
 		line = b.buf[b.pos : b.pos+k]
 		b.pos += k + 1
+		b.lineHigh = b.high != 0 && b.high <= b.pos
+		if b.lineHigh {
+			b.findHigh(b.pos)
+		}
 		if b.discarding {
 			b.discarding = false
 			continue
@@ -52,6 +93,7 @@ func (b *blocks) last() (line []byte, ok bool) {
 	}
 	line = b.buf[b.pos:]
 	b.pos, b.scanned = len(b.buf), 0
+	b.lineHigh, b.high = b.high != 0, 0
 	return line, true
 }
 
@@ -62,16 +104,22 @@ func (b *blocks) fill() (dropped string) {
 		tail := b.buf[b.pos:]
 		if b.discarding || len(tail) > MaxLineBytes {
 			if !b.discarding {
-				dropped = strings.Clone(view(tail[:snippetLen]))
+				dropped = strings.Clone(aliasString(tail[:snippetLen]))
 				b.discarding = true
 			}
 			tail = nil
 			b.scanned = 0
 		}
-		// A long line gets a block twice its size so far, but never more
-		// than the longest accepted line and its newline: a full block
-		// without a newline is then over the limit.
-		size := blockSize
+		// The first block is small, so that a short input costs little.
+		// The next is full-size when one read filled the last (a file, a
+		// busy pipe: more is waiting), else twice as big. A long line gets
+		// a block twice its size so far, but never more than the longest
+		// accepted line and its newline: a full block without a newline is
+		// then over the limit.
+		size := nextSize(cap(b.buf), firstBlockSize, blockSize)
+		if b.readFull {
+			size = blockSize
+		}
 		for size < 2*len(tail) {
 			size *= 2
 		}
@@ -79,13 +127,34 @@ func (b *blocks) fill() (dropped string) {
 		nb := make([]byte, len(tail), size)
 		copy(nb, tail)
 		b.buf, b.pos = nb, 0
+		b.findHigh(0)
 	}
+	want := cap(b.buf) - len(b.buf)
 	n, err := b.r.Read(b.buf[len(b.buf):cap(b.buf)])
+	b.readFull = n == want && n >= firstBlockSize/2
 	b.buf = b.buf[:len(b.buf)+n]
+	if b.high == 0 {
+		b.findHigh(len(b.buf) - n)
+	}
 	if err != nil {
 		b.readErr = err
 	}
 	return dropped
+}
+
+// nextSize returns the size of a buffer replacing one of size last: twice
+// as big, from first up to limit. Buffers that start small keep a short
+// input cheap (a fuzzer runs millions).
+func nextSize(last, first, limit int) int { return min(limit, max(first, 2*last)) }
+
+// arenaNext returns the size of an arena replacing one of size last: first
+// for the first, then full: a short input costs little, and a long one
+// wastes no more than the first arena on the way to full size.
+func arenaNext(last, first, full int) int {
+	if last == 0 {
+		return first
+	}
+	return full
 }
 
 // tooLong is the reason given for a line over MaxLineBytes.
@@ -147,9 +216,9 @@ func (in *lineInput) fill() {
 	}
 }
 
-// view returns b as a string sharing its memory: safe for the bytes of an
+// aliasString returns b as a string sharing its memory: safe for the bytes of an
 // input block, which are never written again.
-func view(b []byte) string {
+func aliasString(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}

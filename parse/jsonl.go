@@ -226,4 +226,4 @@ func (j *JSONLReader) holdsOnly(h holding, line []byte) bool {
 }
 
 // problemBytes records a problem with the current line, quoting its bytes.
-func (j *JSONLReader) problemBytes(reason string, line []byte) { j.problem(reason, view(line)) }
+func (j *JSONLReader) problemBytes(reason string, line []byte) { j.problem(reason, aliasString(line)) }

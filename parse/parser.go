@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxLineBytes is the longest line the parser accepts; a longer line is
@@ -19,12 +20,18 @@ const (
 	maxPendingBytes = 32 << 20
 )
 
+// Sizes of the buffers. Each kind starts small, so that a short input
+// costs little, and goes to its full size as soon as the input is long
+// (see nextSize, arenaNext and blocks.fill).
 const (
-	blockSize  = 256 << 10 // input is read in blocks of this size
-	arenaSize  = 64 << 10  // synthesized strings (times, joined calls) share arenas of this size
-	argsArena  = 8 << 10   // Args slices are cut from arrays of this many strings
-	snippetLen = 80        // bytes of a bad line quoted in a Problem
-	maxBatch   = 1024      // events ReadBatch returns at most, so batches have a bounded size
+	blockSize      = 256 << 10 // input is read in blocks of this size
+	firstBlockSize = 4 << 10
+	arenaSize      = 64 << 10 // synthesized strings (times, joined calls) share arenas of this size
+	firstArenaSize = 4 << 10
+	argsArena      = 8 << 10 // Args slices are cut from arrays of this many strings
+	firstArgsArena = 256
+	snippetLen     = 80   // bytes of a bad line quoted in a Problem
+	maxBatch       = 1024 // events ReadBatch returns at most, so batches have a bounded size
 )
 
 // Options tune a Parser. The zero value is ready to use.
@@ -34,6 +41,11 @@ type Options struct {
 	// OnProblem, when set, is called for every line the parser could not
 	// understand, as it is met (stracectl --debug prints them).
 	OnProblem func(Problem)
+	// DefaultPid is the task of the lines that have no pid column, when
+	// the caller knows it: strace -ff -o PREFIX writes each task's lines,
+	// without pids, to PREFIX.PID (see PidFromFileName). 0 lets the parser
+	// find it in the input where it can (see tasks).
+	DefaultPid int64
 }
 
 // Problem describes a line the parser could not fully understand.
@@ -59,7 +71,9 @@ type LineCount struct {
 // Parser reads strace's text output and returns one Event per system call,
 // signal and exit, in the order strace completed them. It is stateful: a call
 // strace split over "<unfinished ...>" and "<... resumed>" lines, or a line
-// that program output broke in two (2>&1 captures), becomes one event.
+// that program output broke in two (2>&1 captures), becomes one event; a
+// line without a pid gets its task from what other lines say (see tasks);
+// strace -c tables are kept apart (StraceSummaries).
 //
 // A Parser never fails on bad input: what it cannot understand is counted in
 // LineCount, passed to Options.OnProblem, and skipped.
@@ -71,13 +85,15 @@ type Parser struct {
 	lineParser // for the lines parsed in order
 
 	pending pendingCalls
-	cont    *cutLine // a call line cut by program output, waiting for its rest
+	cut     *cutLine // a call line cut by program output, waiting for its rest
 
-	// With strace writing to stderr, pids appear as "[pid N]" only while
-	// several tasks live; live tracks them so that unprefixed lines can be
-	// given the one task left.
-	bracketMode bool
-	live        map[int64]struct{}
+	tasks // which task a line without a pid is from
+
+	// strace -c tables: the one being read, those read, and the
+	// personality a title gave the next one
+	table       *summaryTable
+	summaries   []StraceSummary
+	personality string
 
 	queue eventQueue // for Next
 }
@@ -89,7 +105,7 @@ func NewParser(r io.Reader, opts Options) *Parser {
 		lineParser: lineParser{raw: opts.Raw},
 		opts:       opts,
 		pending:    newPendingCalls(),
-		live:       map[int64]struct{}{},
+		tasks:      tasks{live: map[int64]struct{}{}, first: opts.DefaultPid, learning: opts.DefaultPid == 0},
 	}
 }
 
@@ -100,10 +116,13 @@ func (p *Parser) Next() (*Event, error) { return p.queue.next(p.ReadBatch) }
 
 // ReadBatch appends to dst the events of the input available now: it blocks
 // until at least one event is ready or the input ends, then parses the
-// complete lines already read, up to about a thousand events. It returns io.EOF, with no events, once the
-// input is exhausted. Batching lets a pipeline hand events to another
-// goroutine without a per-event cost, and still see them as soon as strace
-// writes them.
+// complete lines already read, up to about a thousand events. It returns
+// io.EOF, with no events, once the input is exhausted. Batching lets a
+// pipeline hand events to another goroutine without a per-event cost, and
+// still see them as soon as strace writes them. The one exception: at the
+// start of an input whose lines have no pid (a 2>&1 capture), events wait
+// for the line that names their task, at most 4096 of them and never past
+// the end of input.
 func (p *Parser) ReadBatch(dst []Event) ([]Event, error) {
 	n0 := len(dst)
 	for {
@@ -130,30 +149,41 @@ func (p *Parser) ReadBatch(dst []Event) ([]Event, error) {
 }
 
 // parseBuffered parses the complete lines in the block, up to maxBatch
-// events.
+// events, after the held events that wait no longer.
 func (p *Parser) parseBuffered(dst []Event) []Event {
-	for limit := len(dst) + maxBatch; len(dst) < limit; {
+	limit := len(dst) + maxBatch
+	dst = p.release(dst, limit)
+	for len(dst) < limit {
 		line, ok := p.next()
 		if !ok {
 			break
 		}
-		dst = p.parseLine(dst, view(line))
+		n := len(dst)
+		dst = p.parseLine(dst, aliasString(line), p.lineHigh)
+		if p.learning || p.heldFrom < len(p.held) {
+			dst = p.release(p.hold(dst, n), limit)
+		}
 	}
 	return dst
 }
 
 // finish handles the end of input: a last line without a newline, a cut
-// line still waiting for its rest, and calls that never resumed, emitted
-// oldest first up to limit events per call, then sets done.
+// line still waiting for its rest, the held events, and calls that never
+// resumed, emitted oldest first; up to limit events per call. It sets done
+// once all are out.
 func (p *Parser) finish(dst []Event, limit int) []Event {
 	if line, ok := p.last(); ok {
-		dst = p.parseLine(dst, view(line))
+		n := len(dst)
+		dst = p.hold(p.parseLine(dst, aliasString(line), p.lineHigh), n)
 	}
-	if c := p.cont; c != nil {
-		p.cont = nil
+	if c := p.cut; c != nil {
+		p.cut = nil
 		p.problemAt(c.line, "line cut before its end", c.raw)
 	}
-	for len(dst) < limit {
+	p.endTable()
+	p.learning = false
+	dst = p.release(dst, limit)
+	for len(dst) < limit && p.heldFrom == len(p.held) {
 		c := p.pending.popOldest()
 		if c == nil {
 			p.done = true
@@ -164,20 +194,27 @@ func (p *Parser) finish(dst []Event, limit int) []Event {
 	return dst
 }
 
-// parseLine parses one line (without its newline) and appends its event, if any.
-func (p *Parser) parseLine(dst []Event, s string) []Event {
+// parseLine parses one line (without its newline) and appends its event,
+// if any. high tells that the line holds a byte >= 0x80, so it may not be
+// UTF-8.
+func (p *Parser) parseLine(dst []Event, s string, high bool) []Event {
+	if high {
+		s = strings.TrimPrefix(s, "\uFEFF") // a byte-order mark
+		if !utf8.ValidString(s) {
+			s = p.escapeInvalidUTF8(s)
+		}
+	}
+	if c := p.cut; c != nil {
+		var done bool
+		if dst, done = p.continueCut(dst, c, s); done {
+			return dst
+		}
+	}
 	if isBlank(s) {
 		return dst
 	}
-	if s[0] == 0xEF && strings.HasPrefix(s, "\uFEFF") {
-		s = s[len("\uFEFF"):] // a byte-order mark
-	}
-	if c := p.cont; c != nil && (c.byMessage || isContinuation(s)) {
-		p.cont = nil
-		if c.joins < maxJoins && len(c.args)+len(s) <= MaxLineBytes {
-			return p.continueCall(dst, c, s)
-		}
-		p.problemAt(c.line, "line cut before its end", c.raw)
+	if p.table != nil && p.summaryLine(s) {
+		return dst
 	}
 	var pre prefix
 	body, ok := p.parsePrefix(s, &pre)
@@ -185,30 +222,41 @@ func (p *Parser) parseLine(dst []Event, s string) []Event {
 		var understood bool
 		dst, understood = p.parseBody(dst, s, body, &pre)
 		if understood {
+			p.sawEvent = true
 			return dst
 		}
 	}
-	if isOtherOutput(s) {
-		p.stripStraceMessage(s) // notes "strace: Process N attached"
+	if c := p.cut; c != nil {
+		if dst, ok = p.tryContinue(dst, c, s); ok {
+			return dst
+		}
+	}
+	if p.straceMessage(s) || isOtherOutput(s) || p.summaryHeader(s) {
 		return dst
+	}
+	if k := strings.Index(s, "[pid "); k > 0 {
+		// program output with no newline before a strace line
+		if dst, ok = p.parseGlued(dst, s, k); ok {
+			return dst
+		}
 	}
 	p.problem("not a strace line", s)
 	return dst
 }
 
-// cutLine is a call line that program output or a strace message cut
-// before its end (2>&1 captures), waiting for the line that continues it.
-type cutLine struct {
-	*pendingCall
-	joins int // continuation lines joined so far
-	// byMessage: strace's own "Process N attached" cut it; the next line is
-	// surely its rest, whatever it starts with.
-	byMessage bool
+// parseGlued parses the strace line that starts at s[k], after program
+// output, and reports the output.
+func (p *Parser) parseGlued(dst []Event, s string, k int) ([]Event, bool) {
+	var pre prefix
+	body, ok := p.parsePrefix(s[k:], &pre)
+	if !ok {
+		return dst, false
+	}
+	if dst, ok = p.parseBody(dst, s[k:], body, &pre); ok {
+		p.problem("program output before the strace line", s)
+	}
+	return dst, ok
 }
-
-// maxJoins bounds the continuation lines joined into one call: a real call
-// is cut a few times at most, and each join rescans the text so far.
-const maxJoins = 16
 
 // parseBody parses what follows the prefix. understood is false when the
 // text is not strace's (the caller then tries the other known outputs).
@@ -216,8 +264,13 @@ func (p *Parser) parseBody(dst []Event, line, s string, pre *prefix) ([]Event, b
 	if s == "" {
 		return dst, false
 	}
-	if pre.bracket || p.bracketMode {
+	switch {
+	case pre.bracket || p.bracketMode:
 		p.trackTask(pre)
+	case pre.pid == 0:
+		pre.pid = p.first // the one task there is, when known
+	default:
+		p.learning = false // a pid column on every line
 	}
 	switch c := s[0]; {
 	case c == '-':
@@ -226,41 +279,37 @@ func (p *Parser) parseBody(dst []Event, line, s string, pre *prefix) ([]Event, b
 		return p.parseExit(dst, line, s, pre)
 	case c == '<':
 		return p.parseResumed(dst, line, s, pre)
-	case c == '>' || c == '|' || c == '*':
-		// -k stack frames and -e read=/write= dumps after a pid column
-		return dst, len(s) > 1 && s[1] == ' '
-	case c == '=':
-		// -e read=/write= of a vector: "= 2 buffers in vector 0"
-		return dst, strings.Contains(s, " buffers in vector ")
 	case isWordByte(c):
 		return p.parseCall(dst, line, s, pre)
 	}
 	return dst, false
 }
 
-// trackTask maintains the live-task set of stderr captures and gives an
-// unprefixed line the one task alive, when it is known.
-func (p *Parser) trackTask(pre *prefix) {
-	if pre.bracket {
-		p.bracketMode = true
-		p.taskAttached(pre.pid)
-		return
-	}
-	if pre.pid == 0 && len(p.live) == 1 {
-		for pid := range p.live {
-			pre.pid = pid
-		}
-	}
-}
-
 // parseCall parses "name(args) = result", "name(args <unfinished ...>" and
 // a line cut by program output.
 func (p *Parser) parseCall(dst []Event, line, s string, pre *prefix) ([]Event, bool) {
-	i, end, how, splits, ok := p.scanCall(s)
-	if !ok {
+	i := 0
+	for i < len(s) && isWordByte(s[i]) {
+		i++
+	}
+	if i == len(s) || s[i] != '(' {
 		return dst, false
 	}
 	name := s[:i]
+	if isEchoCall(name) {
+		switch how, countEnd, closeAt := p.closeEcho(name, s[i+1:], 0); how {
+		case echoClosed:
+			args := s[i+1 : i+1+countEnd]
+			_, _, splits := scanArgs(args, 0, p.splits[:0])
+			p.splits = splits
+			return p.emitCall(dst, pre, name, args, splits, 0, s[i+1+closeAt+1:], line)
+		case echoOpen:
+			p.cutCall(pre, name, s[i+1:], line, true)
+			return dst, true
+		}
+	}
+	end, how, splits := scanArgs(s, i+1, p.splits[:0])
+	p.splits = splits
 	switch how {
 	case argsClosed:
 		return p.emitCall(dst, pre, name, s[i+1:end], splits, i+1, s[end+1:], line)
@@ -271,13 +320,16 @@ func (p *Parser) parseCall(dst []Event, line, s string, pre *prefix) ([]Event, b
 	case argsDetached:
 		return p.emitUnreturned(dst, p.newPending(pre, name, s[i+1:end], line)), true
 	}
-	// argsOpen: the rest of the line may follow after program output.
-	if p.cont != nil {
-		p.problemAt(p.cont.line, "line cut before its end", p.cont.raw)
+	// argsOpen: a bracket strace left open, or a line cut by program output
+	// whose rest may follow.
+	if k, ok := resultAtEnd(s, i+1); ok {
+		for len(splits) > 0 && splits[len(splits)-1] >= k {
+			splits = splits[:len(splits)-1]
+		}
+		p.problem("brackets left open in the arguments", line)
+		return p.emitCall(dst, pre, name, s[i+1:k], splits, i+1, s[k+1:], line)
 	}
-	args, byMessage := p.stripStraceMessage(s[i+1:])
-	p.cont = &cutLine{pendingCall: p.newPending(pre, name, args, line), byMessage: byMessage}
-	p.cont.raw = strings.Clone(line)
+	p.cutCall(pre, name, s[i+1:], line, false)
 	return dst, true
 }
 
@@ -287,6 +339,9 @@ func (p *Parser) emitCall(dst []Event, pre *prefix, name, args string, splits []
 	dst, ok, problem := p.callEvent(dst, pre, name, args, splits, base, after, raw)
 	if problem != "" {
 		p.problem(problem, raw)
+	}
+	if ok && p.learning && isFork(name) {
+		p.forked(&dst[len(dst)-1])
 	}
 	return dst, ok
 }
@@ -302,30 +357,6 @@ func fitsUint64(s string) bool {
 		return len(s) <= 18
 	}
 	return allDigits(s) && (len(s) < 20 || len(s) == 20 && s <= "18446744073709551615")
-}
-
-// isWriteCall names the calls whose last argument, a plain decimal number,
-// the written text itself can run into in a 2>&1 capture: strace prints the
-// arguments, then the program's output lands before the ") = N".
-func isWriteCall(name string) bool {
-	return name == "write" || name == "pwrite64" || name == "writev"
-}
-
-// cutProgramOutput keeps the decimal number at the start of arg when
-// program output follows it ("16stdout line one" -> "16"). A hex count
-// (-e raw=write prints "0x27") is left alone.
-func cutProgramOutput(arg string) string {
-	if strings.HasPrefix(arg, "0x") {
-		return arg
-	}
-	j := 0
-	for j < len(arg) && '0' <= arg[j] && arg[j] <= '9' {
-		j++
-	}
-	if j == 0 || j == len(arg) {
-		return arg
-	}
-	return arg[:j]
 }
 
 // isNumberLike reports a result that looks numeric but did not parse: it
@@ -356,6 +387,10 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 	}
 	rest := s[i+len(" resumed>"):]
 	opener := p.pending.take(pre.pid, name, p.bracketMode)
+	if opener != nil && opener.pid == 0 && pre.bracket {
+		// the first task's call, begun while it ran alone
+		p.learnFirst(pre.pid)
+	}
 	if opener == nil && isExec(name) {
 		// execve by a non-leader thread: the result comes under the
 		// leader's pid while the opener waits under the thread's.
@@ -368,7 +403,7 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 	var args string
 	rawText := line
 	if opener != nil {
-		args = p.concat(opener.args, rest)
+		args = p.joinArgs(opener.args, opener.sepOpen, rest)
 		if p.opts.Raw {
 			rawText = p.concat(opener.raw, "\n", line)
 		}
@@ -376,6 +411,9 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 		pre.time, pre.rel = opener.time, opener.rel
 		if pre.comm == "" {
 			pre.comm = opener.comm
+		}
+		if pre.secontext == "" {
+			pre.secontext = opener.secontext
 		}
 	} else {
 		args = rest
@@ -406,99 +444,6 @@ func (p *Parser) parseResumed(dst []Event, line, s string, pre *prefix) ([]Event
 	return dst, false
 }
 
-// continueCall joins a cut call line with the line that continues it.
-func (p *Parser) continueCall(dst []Event, c *cutLine, s string) []Event {
-	text := p.concat(c.args, s)
-	raw := c.raw
-	if p.opts.Raw {
-		raw = p.concat(c.raw, "\n", s)
-	}
-	pre := prefix{pid: c.pid, comm: c.comm, time: c.time, rel: c.rel}
-	end, how, splits := scanArgs(text, 0, p.splits[:0])
-	p.splits = splits
-	switch how {
-	case argsClosed:
-		var ok bool
-		dst, ok = p.emitCall(dst, &pre, c.name, text[:end], splits, 0, text[end+1:], raw)
-		if !ok {
-			p.problem("not a strace line", s)
-		}
-		return dst
-	case argsUnfinished, argsPidChanged:
-		return p.addPending(dst, p.newPending(&pre, c.name, text[:end], raw))
-	case argsDetached:
-		return p.emitUnreturned(dst, p.newPending(&pre, c.name, text[:end], raw))
-	}
-	args, byMessage := p.stripStraceMessage(text)
-	c.args, c.raw = strings.Clone(args), strings.Clone(raw)
-	c.joins++
-	c.byMessage = byMessage
-	p.cont = c
-	return dst
-}
-
-// isContinuation recognises the start of the rest of a call line that
-// program output (or "strace: Process N attached") broke in two.
-func isContinuation(s string) bool {
-	switch s[0] {
-	case ')', ',':
-		return true
-	case ' ':
-		return strings.HasPrefix(s, " => ") || strings.HasPrefix(s, " <unfinished ...>") ||
-			strings.HasPrefix(s, " <detached ...>") || strings.HasPrefix(s, " <pid changed to ")
-	}
-	return false
-}
-
-// stripStraceMessage removes a trailing "/usr/bin/strace: Process N
-// attached" (or "detached") that strace wrote into the middle of a call
-// line, noting the task; found reports that there was one.
-func (p *Parser) stripStraceMessage(s string) (rest string, found bool) {
-	const process = "strace: Process "
-	k := strings.LastIndex(s, process)
-	if k < 0 {
-		return s, false
-	}
-	tail := s[k+len(process):]
-	j := 0
-	for j < len(tail) && '0' <= tail[j] && tail[j] <= '9' {
-		j++
-	}
-	pid, ok := parseUint(tail[:j])
-	if !ok {
-		return s, false
-	}
-	switch tail[j:] {
-	case " attached":
-		p.taskAttached(pid)
-	case " detached":
-		delete(p.live, pid)
-	default:
-		return s, false
-	}
-	start := k
-	for i := k - 1; i >= 0 && isPathByte(s[i]); i-- {
-		if s[i] == '/' {
-			start = i
-		}
-	}
-	return s[:start], true
-}
-
-// taskAttached notes a task strace announced ("Process N attached").
-func (p *Parser) taskAttached(pid int64) {
-	if len(p.live) < maxLiveTasks {
-		p.live[pid] = struct{}{}
-	}
-}
-
-// maxLiveTasks bounds the live-task set on garbage input.
-const maxLiveTasks = 1 << 16
-
-func isPathByte(c byte) bool {
-	return isWordByte(c) || c == '/' || c == '.' || c == '-'
-}
-
 // parseExit parses "+++ exited with N +++" and "+++ killed by SIG... [(core
 // dumped)] +++" (see endEvent); "+++ superseded by execve in pid N +++" moves
 // that thread's pending execve to this pid and is no event.
@@ -525,9 +470,9 @@ func (p *Parser) parseExit(dst []Event, line, s string, pre *prefix) ([]Event, b
 	return dst, ok
 }
 
-// isOtherOutput recognises lines strace (or a strace run) writes that are
-// not events: its own messages, -k stack frames, -e read=/write= dumps,
-// personality changes and the -c summary table.
+// isOtherOutput recognises lines strace writes that are not events and
+// name no task: -k stack frames, -e read=/write= dumps and personality
+// changes.
 func isOtherOutput(s string) bool {
 	if len(s) > 2 && s[0] == ' ' && s[2] == ' ' {
 		switch s[1] {
@@ -540,76 +485,7 @@ func isOtherOutput(s string) bool {
 	if strings.HasPrefix(s, " VCPU:") { // -e kvm=vcpu
 		return true
 	}
-	if strings.HasPrefix(s, "[ Process PID=") {
-		return true
-	}
-	if isStraceMessage(s) {
-		return true
-	}
-	return isSummaryLine(s)
-}
-
-// isStraceMessage recognises strace's own messages ("strace: Process 12
-// attached", "/usr/bin/strace: [wait(...)...]" with --debug), also when
-// program output ran into their start.
-func isStraceMessage(s string) bool {
-	s = trimSpaceLeft(s)
-	if k := strings.Index(s, ": "); k > 0 && strings.IndexByte(s[:k], ' ') < 0 {
-		tool := s[:k]
-		if j := strings.LastIndexByte(tool, '/'); j >= 0 {
-			tool = tool[j+1:]
-		}
-		if strings.HasPrefix(tool, "strace") {
-			return true
-		}
-	}
-	return strings.Contains(s, "/strace: ")
-}
-
-// isSummaryLine recognises the lines of strace -c/-C's table: the header,
-// the dashed rules, rows of numbers ending with a syscall name or "total",
-// and the "System call usage summary for ..." title.
-func isSummaryLine(s string) bool {
-	t := strings.TrimSpace(s)
-	if strings.HasPrefix(t, "% time") || strings.HasPrefix(t, "System call usage summary") {
-		return true
-	}
-	if strings.HasSuffix(t, " syscall") && isSummaryHeader(t) {
-		return true
-	}
-	if t != "" && strings.Trim(t, "- ") == "" {
-		return true
-	}
-	fields := strings.Fields(t)
-	if len(fields) < 2 {
-		return false
-	}
-	for _, f := range fields[:len(fields)-1] {
-		if !isDecimalNumber(f) {
-			return false
-		}
-	}
-	last := fields[len(fields)-1]
-	for i := 0; i < len(last); i++ {
-		if !isWordByte(last[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// isSummaryHeader accepts a header of the columns strace -c can print
-// (-U picks them): "calls errors syscall", "seconds  wall-total calls syscall".
-func isSummaryHeader(t string) bool {
-	for _, f := range strings.Fields(t) {
-		for i := 0; i < len(f); i++ {
-			c := f[i]
-			if !('a' <= c && c <= 'z' || c == '-' || c == '/' || c == '%') {
-				return false
-			}
-		}
-	}
-	return true
+	return strings.HasPrefix(s, "[ Process PID=")
 }
 
 func isDecimalNumber(s string) bool {

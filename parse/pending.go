@@ -7,19 +7,19 @@ import "unsafe"
 // cut by program output waiting for its rest. Its strings are private copies,
 // so that a call left waiting does not keep a whole input block alive.
 type pendingCall struct {
-	pid  int64
-	name string
-	args string // argument text printed so far
-	time string
-	rel  string
-	comm string
-	raw  string // the line(s) so far; kept only with Options.Raw, or for a cut line
-	line int64  // where the call began, for diagnostics
-	done bool   // taken out of the set; its place in the order is stale
+	prefix        // pid, comm, context and times of the line the call began on
+	name   string // the call's name
+	args   string // argument text printed so far, without a dangling separator (see cutArgs)
+	// sepOpen: the text printed so far ended with a separator ", ", so
+	// the arguments go on after the cut.
+	sepOpen bool
+	raw     string // the line(s) so far; kept only with Options.Raw, or for a cut line
+	line    int64  // where the call began, for diagnostics
+	done    bool   // taken out of the set; its place in the order is stale
 }
 
 func (c *pendingCall) size() int {
-	return len(c.args) + len(c.raw) + len(c.name) + len(c.time) + len(c.rel) + len(c.comm) + 128
+	return len(c.args) + len(c.raw) + len(c.name) + len(c.time) + len(c.rel) + len(c.comm) + len(c.secontext) + 128
 }
 
 // pendingCalls holds at most one waiting call per task, in the order they
@@ -30,7 +30,7 @@ type pendingCalls struct {
 	head  int
 	bytes int
 	// execs are the waiting execve/execveat calls, oldest first, entries
-	// marked done skipped: takeName looks only here.
+	// marked done skipped: takeExec looks only here.
 	execs []*pendingCall
 }
 
@@ -165,12 +165,13 @@ func (s *pendingCalls) compact() {
 }
 
 // newPending copies what a waiting call needs out of the input block, into
-// one allocation.
+// one allocation. args is the argument text printed before the cut.
 func (p *Parser) newPending(pre *prefix, name, args, raw string) *pendingCall {
 	if !p.opts.Raw {
 		raw = ""
 	}
-	buf := make([]byte, 0, len(name)+len(args)+len(pre.time)+len(pre.rel)+len(pre.comm)+len(raw))
+	args, sepOpen := cutArgs(args)
+	buf := make([]byte, 0, len(name)+len(args)+len(pre.time)+len(pre.rel)+len(pre.comm)+len(pre.secontext)+len(raw))
 	cut := func(s string) string {
 		if s == "" {
 			return ""
@@ -179,14 +180,19 @@ func (p *Parser) newPending(pre *prefix, name, args, raw string) *pendingCall {
 		return unsafe.String(&buf[len(buf)-len(s)], len(s))
 	}
 	return &pendingCall{
-		pid:  pre.pid,
-		name: cut(name),
-		args: cut(args),
-		time: cut(pre.time),
-		rel:  cut(pre.rel),
-		comm: cut(pre.comm),
-		raw:  cut(raw),
-		line: p.line,
+		prefix: prefix{
+			pid:       pre.pid,
+			comm:      cut(pre.comm),
+			secontext: cut(pre.secontext),
+			time:      cut(pre.time),
+			rel:       cut(pre.rel),
+			bracket:   pre.bracket,
+		},
+		name:    cut(name),
+		args:    cut(args),
+		sepOpen: sepOpen,
+		raw:     cut(raw),
+		line:    p.line,
 	}
 }
 
@@ -207,15 +213,7 @@ func (p *Parser) addPending(dst []Event, c *pendingCall) []Event {
 func (p *Parser) emitUnreturned(dst []Event, c *pendingCall) []Event {
 	_, _, splits := scanArgs(c.args, 0, p.splits[:0])
 	p.splits = splits
-	dst = append(dst, Event{
-		Kind:    KindSyscall,
-		Pid:     c.pid,
-		Comm:    c.comm,
-		Time:    c.time,
-		Rel:     c.rel,
-		Syscall: c.name,
-		Args:    p.splitArgs(c.args, splits, 0),
-		Raw:     c.raw,
-	})
+	dst = append(dst, Event{Kind: KindSyscall, Syscall: c.name, Args: p.splitArgs(c.args, splits, 0), Raw: c.raw})
+	c.fill(&dst[len(dst)-1])
 	return dst
 }

@@ -297,21 +297,14 @@ func kindBracket(s string) int {
 	return 0
 }
 
-// result is the parsed text after " = ".
-type result struct {
-	ret      string
-	retval   int64
-	okRetval bool
-	errno    string
-	errmsg   string
-	note     string
-}
-
-// parseResult parses the text after "= " (duration already removed): the
-// return value as printed, an optional errno with its message, and any note.
-func parseResult(s string) (r result, ok bool) {
+// parseResult parses the text after "= " (duration already removed) into
+// ev: the return value as printed (Ret, Retval), an optional errno with its
+// message, and any note. errnoNumber holds the digits of "(errno 22)", an
+// error strace has no name for. ok is false when s is no result; ev's
+// result fields are then unspecified.
+func parseResult(s string, ev *Event) (errnoNumber string, ok bool) {
 	if s == "" {
-		return r, false
+		return "", false
 	}
 	// The value: up to the first space, with decorations (which may hold
 	// spaces: "3</tmp/a b>") taken whole.
@@ -327,30 +320,49 @@ func parseResult(s string) (r result, ok bool) {
 		i++
 	}
 	if i == 0 {
-		return r, false // "=  ENOENT": no value
+		return "", false // "=  ENOENT": no value
 	}
-	r.ret = s[:i]
-	r.retval, r.okRetval = parseRetval(r.ret)
-	rest := trimSpaceLeft(s[i:])
+	ev.Ret = s[:i]
+	ev.Retval, ev.HasRetval = parseRetval(ev.Ret)
+	rest := trimBlankLeft(s[i:])
 	if e := errnoLen(rest); e > 0 {
-		r.errno = rest[:e]
-		rest = trimSpaceLeft(rest[e:])
+		ev.Errno = rest[:e]
+		rest = trimBlankLeft(rest[e:])
 		if len(rest) > 0 && rest[0] == '(' {
 			if k := closingParen(rest); k > 0 {
-				r.errmsg = rest[1:k]
-				rest = trimSpaceLeft(rest[k+1:])
+				ev.Errmsg = rest[1:k]
+				rest = trimBlankLeft(rest[k+1:])
 			}
 		}
-	} else if r.ret == "" {
-		return r, false
+	} else if n := errnoNumberLen(rest); n > 0 {
+		errnoNumber = rest[len("(errno ") : n-1]
+		rest = trimBlankLeft(rest[n:])
 	}
 	if rest != "" {
-		r.note = rest
+		ev.Note = rest
 		if len(rest) > 2 && rest[0] == '(' && closingParen(rest) == len(rest)-1 {
-			r.note = rest[1 : len(rest)-1]
+			ev.Note = rest[1 : len(rest)-1]
 		}
 	}
-	return r, true
+	return errnoNumber, true
+}
+
+// errnoNumberLen returns the length of "(errno 22)" at the start of s:
+// what strace prints for an error it has no name for. 0 when s does not
+// start with one.
+func errnoNumberLen(s string) int {
+	const open = "(errno "
+	if !strings.HasPrefix(s, open) {
+		return 0
+	}
+	j := len(open)
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if j == len(open) || j > len(open)+9 || j >= len(s) || s[j] != ')' {
+		return 0
+	}
+	return j + 1
 }
 
 // errnoLen returns the length of an errno name at the start of s ("ENOENT",
@@ -407,15 +419,18 @@ func cutDuration(s string) (before string, ns int64, found, ok bool) {
 	return s[:k-1], ns, true, ok
 }
 
-func trimSpaceLeft(s string) string {
-	for len(s) > 0 && s[0] == ' ' {
+// trimBlank, trimBlankLeft and trimBlankRight remove spaces and tabs.
+func trimBlank(s string) string { return trimBlankRight(trimBlankLeft(s)) }
+
+func trimBlankLeft(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
 		s = s[1:]
 	}
 	return s
 }
 
-func trimSpaceRight(s string) string {
-	for len(s) > 0 && s[len(s)-1] == ' ' {
+func trimBlankRight(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
 		s = s[:len(s)-1]
 	}
 	return s

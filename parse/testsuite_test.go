@@ -100,7 +100,9 @@ func rebuildMismatch(ev *Event) string {
 	}
 	rest := strings.TrimLeft(line[k+len(call):], " ")
 	want := "= " + ev.Ret
-	if ev.Errno != "" {
+	if n := strings.TrimPrefix(ev.Errno, "E"); n != "" && allDigits(n) {
+		want += " (errno " + n + ")" // an error strace has no name for
+	} else if ev.Errno != "" {
 		want += " " + ev.Errno
 		if ev.Errmsg != "" {
 			want += " (" + ev.Errmsg + ")"
