@@ -22,7 +22,7 @@ import (
 // order (the header names them), raw included.
 const eventsColumns = `kind text NOT NULL, time text, rel double precision, pid bigint NOT NULL, tgid bigint, comm text,
 	syscall text, args text, ret text, retval bigint, errno text, errmsg text, note text, duration_ns bigint,
-	signal text, siginfo text, exit_code bigint, core_dumped boolean, raw text`
+	signal text, siginfo text, exit_code bigint, core_dumped boolean, secontext text, raw text`
 
 // dbTraces are captures with multi-line raw text (split calls), -y
 // decorations holding commas and quotes, -T durations and errors.
@@ -259,7 +259,7 @@ func TestCSVIntoPostgreSQL(t *testing.T) {
 	for _, lc := range cases {
 		t.Run(lc.name, func(t *testing.T) {
 			pg.psql(t, nil, "DROP TABLE IF EXISTS events; CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY, "+eventsColumns+")")
-			cols := "kind, time, rel, pid, tgid, comm, syscall, args, ret, retval, errno, errmsg, note, duration_ns, signal, siginfo, exit_code, core_dumped, raw"
+			cols := "kind, time, rel, pid, tgid, comm, syscall, args, ret, retval, errno, errmsg, note, duration_ns, signal, siginfo, exit_code, core_dumped, secontext, raw"
 			pg.psql(t, lc.csv, "COPY events ("+cols+") FROM STDIN (FORMAT csv, HEADER true)")
 			var rows []map[string]any
 			out := pg.psql(t, nil, "SELECT coalesce(json_agg(e ORDER BY id), '[]') FROM events e")

@@ -69,7 +69,7 @@ func TestParseCSV(t *testing.T) {
 		t.Fatalf("exit %d: %s", csvOut.code, csvOut.stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(csvOut.stdout), "\n"), "\n")
-	if lines[0] != "kind,time,rel,pid,tgid,comm,syscall,args,ret,retval,errno,errmsg,note,duration_ns,signal,siginfo,exit_code,core_dumped" || len(lines) != 132 {
+	if lines[0] != "kind,time,rel,pid,tgid,comm,syscall,args,ret,retval,errno,errmsg,note,duration_ns,signal,siginfo,exit_code,core_dumped,secontext" || len(lines) != 132 {
 		t.Errorf("header %q and %d rows; want the documented header and 131 rows", lines[0], len(lines)-1)
 	}
 	if f := runStracectl(t, nil, "parse", "--format", "csv", trace); !bytes.Equal(f.stdout, csvOut.stdout) {
@@ -338,5 +338,24 @@ func TestParseStraceStderrCapture(t *testing.T) {
 		if calls["getppid"] != 50*(1+3+4) || errs["openat"] < 20 {
 			t.Errorf("run %d: %d getppid, %d failed openat; the workload makes 400 and at least 20", run, calls["getppid"], errs["openat"])
 		}
+	}
+}
+
+// TestParseFormsInputs: strace -ff files give their pid from the file
+// name, and a strace -c table is said to be a profile, not events.
+func TestParseFormsInputs(t *testing.T) {
+	ff, _ := filepath.Glob("testdata/forms/ff/*")
+	if len(ff) == 0 {
+		t.Fatal("no -ff captures in testdata/forms/ff")
+	}
+	res := runStracectl(t, nil, append([]string{"parse"}, ff...)...)
+	for _, ev := range decodeEvents(t, res.stdout) {
+		if ev.Pid == 0 {
+			t.Fatalf("an event of a -ff file has pid 0: %+v", ev)
+		}
+	}
+	res = runStracectl(t, nil, "parse", "testdata/forms/summary-c.trace")
+	if res.code != 0 || len(res.stdout) != 0 || !bytes.Contains(res.stderr, []byte("strace -c summary table(s): a profile, not events")) {
+		t.Errorf("a strace -c table: exit %d, stdout %q, stderr %q; want 0, no events and the notice", res.code, res.stdout, res.stderr)
 	}
 }

@@ -75,7 +75,7 @@ func (c *ParseCmd) Run(g *Globals) error {
 	}
 	pump, stop := g.pump(len(c.Files) > 1, parse.Options{Raw: c.Raw})
 	defer stop()
-	err = emit.Run(pump, c.Files, out, parse.NewParser, nil)
+	err = emit.Run(pump, c.Files, out, parse.NewParser, summaryNotice)
 	if err == nil && c.Strict && pump.Problems() > 0 {
 		err = exitError{1}
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/stracectl/stracectl/parse"
 )
 
-const csvHeader = "kind,time,rel,pid,tgid,comm,syscall,args,ret,retval,errno,errmsg,note,duration_ns,signal,siginfo,exit_code,core_dumped"
+const csvHeader = "kind,time,rel,pid,tgid,comm,syscall,args,ret,retval,errno,errmsg,note,duration_ns,signal,siginfo,exit_code,core_dumped,secontext"
 
 // writeCSV writes events through a CSVWriter and returns the output.
 func writeCSV(t *testing.T, raw bool, events ...parse.Event) string {
@@ -47,15 +47,15 @@ func TestCSVRows(t *testing.T) {
 		ev   parse.Event
 		want string
 	}{
-		{fullCall, `syscall,2026-11-26T12:51:49.953848Z,0.000284,3176,3170,python3,openat,"AT_FDCWD, ""/etc/passwd"", O_RDONLY|O_CLOEXEC",-1,-1,ENOENT,No such file or directory,INJECTED,12345,,,,`},
-		{decoratedCall, `syscall,,,4251,,,openat,"AT_FDCWD</tmp>, ""a,b"", O_RDONLY","3</tmp/a,b>",3,,,,,,,,`},
-		{questionCall, `syscall,,,7,,,exit_group,0,?,,,,,,,,,`},
-		{unreturnedCall, `syscall,13:39:10.000001,,4251,,,read,"0, ",,,,,,,,,,`},
-		{noArgsCall, `syscall,,,0,,,getpid,,4251,4251,,,,,,,,`},
-		{signalEvent, `signal,,,3220,,,,,,,,,,,SIGCHLD,"{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=3260}",,`},
-		{bareSignal, `signal,,,0,,,,,,,,,,,SIGURG,,,`},
-		{exitEvent, `exit,,,4242,,,,,,,,,,,,,2,false`},
-		{killedEvent, `exit,,,3268,,,,,,,,,,,SIGSEGV,,,true`},
+		{fullCall, `syscall,2026-11-26T12:51:49.953848Z,0.000284,3176,3170,python3,openat,"AT_FDCWD, ""/etc/passwd"", O_RDONLY|O_CLOEXEC",-1,-1,ENOENT,No such file or directory,INJECTED,12345,,,,,`},
+		{decoratedCall, `syscall,,,4251,,,openat,"AT_FDCWD</tmp>, ""a,b"", O_RDONLY","3</tmp/a,b>",3,,,,,,,,,`},
+		{questionCall, `syscall,,,7,,,exit_group,0,?,,,,,,,,,,`},
+		{unreturnedCall, `syscall,13:39:10.000001,,4251,,,read,"0, ",,,,,,,,,,,`},
+		{noArgsCall, `syscall,,,0,,,getpid,,4251,4251,,,,,,,,,`},
+		{signalEvent, `signal,,,3220,,,,,,,,,,,SIGCHLD,"{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=3260}",,,`},
+		{bareSignal, `signal,,,0,,,,,,,,,,,SIGURG,,,,`},
+		{exitEvent, `exit,,,4242,,,,,,,,,,,,,2,false,`},
+		{killedEvent, `exit,,,3268,,,,,,,,,,,SIGSEGV,,,true,`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {
@@ -116,8 +116,8 @@ func TestCSVQuoting(t *testing.T) {
 func TestCSVRawColumn(t *testing.T) {
 	got := writeCSV(t, true, decoratedCall, unreturnedCall)
 	want := csvHeader + ",raw\n" +
-		`syscall,,,4251,,,openat,"AT_FDCWD</tmp>, ""a,b"", O_RDONLY","3</tmp/a,b>",3,,,,,,,,,` + "\n" +
-		`syscall,13:39:10.000001,,4251,,,read,"0, ",,,,,,,,,,,` + "\n"
+		`syscall,,,4251,,,openat,"AT_FDCWD</tmp>, ""a,b"", O_RDONLY","3</tmp/a,b>",3,,,,,,,,,,` + "\n" +
+		`syscall,13:39:10.000001,,4251,,,read,"0, ",,,,,,,,,,,,` + "\n"
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}

@@ -138,6 +138,10 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 			b = append(b, `,"core_dumped":false`...)
 		}
 	}
+	if ev.Secontext != "" {
+		b = append(b, `,"secontext":`...)
+		b = appendString(b, ev.Secontext)
+	}
 	if ev.Raw != "" {
 		b = append(b, `,"raw":`...)
 		b = appendString(b, ev.Raw)

@@ -66,6 +66,9 @@ func Read[R parse.Reader](p *Pump, name string, out Sender, newReader func(io.Re
 		defer in.Close()
 	}
 	opts := p.Options
+	if pid, ok := parse.PidFromFileName(name); ok && name != "-" && opts.DefaultPid == 0 {
+		opts.DefaultPid = pid // strace -ff -o PREFIX writes PREFIX.PID, lines without a pid
+	}
 	if p.Debug {
 		opts.OnProblem = func(pr parse.Problem) { fmt.Fprintf(p.diag(), "stracectl: %s\n", p.name(name, pr.Error())) }
 	}

@@ -37,7 +37,7 @@ func parseCapture(t *testing.T, name string) (parsed, *Parser) {
 		}
 		got.events = append(got.events, *ev)
 	}
-	got.stats = p.Stats()
+	got.stats = p.LineCount()
 	checkValid(t, got.events)
 	return got, p
 }

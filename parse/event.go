@@ -309,6 +309,7 @@ var Fields = []Field{
 	{Name: "exit_code", Type: Integer, Kinds: exitOnly, Identifies: exitOnly,
 		at: unsafe.Offsetof(ev0.ExitCode), known: unsafe.Offsetof(ev0.HasExitCode)},
 	{Name: "core_dumped", Type: Boolean, Kinds: exitOnly, Always: exitOnly, at: unsafe.Offsetof(ev0.CoreDumped), known: noFlag},
+	{Name: "secontext", Type: String, Kinds: AllKinds, at: unsafe.Offsetof(ev0.Secontext), known: noFlag},
 	{Name: "raw", Type: String, Kinds: AllKinds, OnRequest: true, at: unsafe.Offsetof(ev0.Raw), known: noFlag},
 }
 

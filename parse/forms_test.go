@@ -375,8 +375,8 @@ func TestStraceSummaries(t *testing.T) {
 				}
 				events++
 			}
-			if events != tc.events || p.Stats().Problems != int64(tc.problems) {
-				t.Errorf("%d events, %d problems; want %d, %d", events, p.Stats().Problems, tc.events, tc.problems)
+			if events != tc.events || p.LineCount().Problems != int64(tc.problems) {
+				t.Errorf("%d events, %d problems; want %d, %d", events, p.LineCount().Problems, tc.events, tc.problems)
 			}
 			if got := p.StraceSummaries(); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("tables\n got %+v\nwant %+v", got, tc.want)

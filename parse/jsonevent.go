@@ -301,7 +301,7 @@ func (d *eventDecoder) wrongType(f *Field) decodeError {
 
 // literal consumes word (null, true, false) when it comes next.
 func (d *eventDecoder) literal(word string) bool {
-	if strings.HasPrefix(view(d.b[d.i:]), word) {
+	if strings.HasPrefix(aliasString(d.b[d.i:]), word) {
 		d.i += len(word)
 		return true
 	}
@@ -377,7 +377,7 @@ func (d *eventDecoder) number() (text string, integral bool, err decodeError) {
 		}
 		integral = false
 	}
-	return view(d.b[start:d.i]), integral, ""
+	return aliasString(d.b[start:d.i]), integral, ""
 }
 
 // string reads a JSON string. Without escapes or invalid UTF-8 it points
@@ -397,7 +397,7 @@ func (d *eventDecoder) string() (string, decodeError) {
 		switch c := d.b[d.i]; {
 		case c == '"':
 			d.i++
-			return view(d.b[start : d.i-1]), ""
+			return aliasString(d.b[start : d.i-1]), ""
 		case c == '\\':
 			return d.unescape(start)
 		case c < 0x20:
@@ -453,7 +453,7 @@ func (d *eventDecoder) unescape(start int) (string, decodeError) {
 		case c == '"':
 			d.i++
 			d.bytes = out // appended to only past what was handed out
-			return view(out[at:]), ""
+			return aliasString(out[at:]), ""
 		case c < 0x20:
 			return "", d.syntaxError()
 		case c >= utf8.RuneSelf:
@@ -521,7 +521,7 @@ func (d *eventDecoder) hex4(at int) (rune, bool) {
 	if at+4 > len(d.b) {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(view(d.b[at:at+4]), 16, 32)
+	v, err := strconv.ParseUint(aliasString(d.b[at:at+4]), 16, 32)
 	return rune(v), err == nil
 }
 
