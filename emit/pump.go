@@ -10,10 +10,6 @@ import (
 	"github.com/stracectl/stracectl/parse"
 )
 
-// BatchSize is how many events a batch holds: what a pump asks a reader
-// for at once, and what the Stream hands to its sink at once.
-const BatchSize = 1024
-
 // Sender takes batches of events and returns an empty slice to fill next:
 // a Stream.
 type Sender interface {
@@ -97,7 +93,7 @@ func Read[R parse.Reader](p *Pump, name string, out Sender, newReader func(io.Re
 // pump sends the events of rd on until its end, or an interrupt when not
 // reading a pipe.
 func (p *Pump) pump(rd parse.Reader, out Sender, name string, pipe bool) error {
-	batch := make([]parse.Event, 0, BatchSize)
+	batch := make([]parse.Event, 0, parse.BatchSize)
 	for {
 		if p.Interrupt != nil && p.Interrupt.Err() != nil && !pipe {
 			p.Interrupted = true

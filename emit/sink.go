@@ -132,7 +132,7 @@ func (s *Stream) Send(batch []parse.Event) ([]parse.Event, error) {
 	}
 	if s.spare > 0 {
 		s.spare--
-		return make([]parse.Event, 0, BatchSize), s.Err()
+		return make([]parse.Event, 0, parse.BatchSize), s.Err()
 	}
 	return <-s.free, s.Err()
 }

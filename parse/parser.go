@@ -30,9 +30,14 @@ const (
 	firstArenaSize = 4 << 10
 	argsArena      = 8 << 10 // Args slices are cut from arrays of this many strings
 	firstArgsArena = 256
-	snippetLen     = 80   // bytes of a bad line quoted in a Problem
-	maxBatch       = 1024 // events ReadBatch returns at most, so batches have a bounded size
+	snippetLen     = 80 // bytes of a bad line quoted in a Problem
 )
+
+// BatchSize is how many events a batch holds: what ReadBatch returns at
+// most, what a pump asks a reader for at once, and what every producer
+// (parser, tracer backend) hands a sink at once. One number, so that
+// batches recycled between them always fit.
+const BatchSize = 1024
 
 // Options tune a Parser. The zero value is ready to use.
 type Options struct {
@@ -138,7 +143,7 @@ func (p *Parser) ReadBatch(dst []Event) ([]Event, error) {
 				p.done = true
 				return dst, p.readErr
 			}
-			dst = p.finish(dst, n0+maxBatch)
+			dst = p.finish(dst, n0+BatchSize)
 			if len(dst) > n0 {
 				return dst, nil
 			}
@@ -148,10 +153,10 @@ func (p *Parser) ReadBatch(dst []Event) ([]Event, error) {
 	}
 }
 
-// parseBuffered parses the complete lines in the block, up to maxBatch
+// parseBuffered parses the complete lines in the block, up to BatchSize
 // events, after the held events that wait no longer.
 func (p *Parser) parseBuffered(dst []Event) []Event {
-	limit := len(dst) + maxBatch
+	limit := len(dst) + BatchSize
 	dst = p.release(dst, limit)
 	for len(dst) < limit {
 		line, ok := p.next()

@@ -43,7 +43,7 @@ type tasks struct {
 // maxHeld bounds the events held while the first task is unknown: past
 // it, they are released with pid 0, and the first task is no longer
 // waited for.
-const maxHeld = 4 * maxBatch
+const maxHeld = 4 * BatchSize
 
 // maxLiveTasks bounds the live-task set on garbage input.
 const maxLiveTasks = 1 << 16

@@ -34,10 +34,6 @@ type drainResult struct {
 	unread int64
 }
 
-// batchSize is the most events handed to the stream at once; the reader
-// looks for a stop request between batches.
-const batchSize = 4096
-
 func newRingReader(b *ebpfBackend) (*ringReader, error) {
 	rd, err := ringbuf.NewReader(b.objs.Events)
 	if err != nil {
@@ -46,7 +42,7 @@ func newRingReader(b *ebpfBackend) (*ringReader, error) {
 	return &ringReader{
 		rd:    rd,
 		fill:  newEventFiller(b.opts.StringLimit, b.opts.DiagWriter()),
-		batch: make([]parse.Event, 0, batchSize),
+		batch: make([]parse.Event, 0, parse.BatchSize),
 		stop:  make(chan time.Time, 1),
 		done:  make(chan drainResult, 1),
 	}, nil
@@ -146,8 +142,8 @@ func (r *ringReader) send(out tracer.Sink) error {
 		return nil
 	}
 	batch, err := out.Send(r.batch)
-	if cap(batch) < batchSize {
-		batch = make([]parse.Event, 0, batchSize)
+	if cap(batch) < parse.BatchSize {
+		batch = make([]parse.Event, 0, parse.BatchSize)
 	}
 	r.batch = batch[:0]
 	return err

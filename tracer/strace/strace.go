@@ -292,7 +292,7 @@ func (b *straceBackend) stream(r io.Reader, ended <-chan struct{}, out tracer.Si
 	}
 	p := parse.NewParser(&pacedReader{r: r, ended: ended}, opts)
 	var events int64
-	batch := make([]parse.Event, 0, 1024)
+	batch := make([]parse.Event, 0, parse.BatchSize)
 	sinkOK := true
 	for {
 		var err error
