@@ -24,20 +24,7 @@ func outputFailureCommand(done string) []string {
 func TestRunOutputClosedPipe(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		done := filepath.Join(t.TempDir(), "done")
-		cmd := exec.Command(stracectlBin, append([]string{"run", "--backend", backend, "--"}, outputFailureCommand(done)...)...)
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, stdin, stdout, stderr := startPiped(t, append([]string{"run", "--backend", backend, "--"}, outputFailureCommand(done)...)...)
 		// The first event, then the reader goes away, as `| head -1` does.
 		if !bufio.NewScanner(stdout).Scan() {
 			t.Fatal("no event")
@@ -47,13 +34,13 @@ func TestRunOutputClosedPipe(t *testing.T) {
 		stdin.Close()
 		code := exitCode(t, cmd.Wait())
 		if code != 7 {
-			t.Errorf("exit status %d, want the command's 7; stderr:\n%s", code, &stderr)
+			t.Errorf("exit status %d, want the command's 7; stderr:\n%s", code, stderr)
 		}
 		if data, err := os.ReadFile(done); err != nil || string(data) != "ran-on\n" {
 			t.Errorf("the command did not run on after the pipe closed: %v %q", err, data)
 		}
 		if strings.Contains(stderr.String(), "broken pipe") {
-			t.Errorf("a closed pipe is no error of ours, but stderr says:\n%s", &stderr)
+			t.Errorf("a closed pipe is no error of ours, but stderr says:\n%s", stderr)
 		}
 	})
 }

@@ -288,27 +288,14 @@ func waitExited(t *testing.T, cmd *exec.Cmd, exited chan struct{}, within time.D
 func TestRunStreamsEventsLive(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		wl := needWorkload(t)
-		cmd := exec.Command(stracectlBin, "run", "--backend", backend, "--", wl, "getppid=1", "waitstdin")
-		hold, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, hold, stdout, stderr := startPiped(t, "run", "--backend", backend, "--", wl, "getppid=1", "waitstdin")
 		defer func() { cmd.Process.Kill(); cmd.Wait() }()
 		readUntil(t, bufio.NewScanner(stdout), func(ev event) bool { return ev.Syscall == "getppid" })
 		// The event is here, and the program is still waiting for us.
 		hold.Close()
 		go io.Copy(io.Discard, stdout)
 		if err := cmd.Wait(); err != nil {
-			t.Fatalf("stracectl: %v; stderr:\n%s", err, &stderr)
+			t.Fatalf("stracectl: %v; stderr:\n%s", err, stderr)
 		}
 	})
 }
