@@ -63,6 +63,8 @@ type eventFiller struct {
 	// delivered counts the calls read, by syscall number: against the
 	// kernel's counts, what was lost.
 	delivered [maxSyscalls]uint64
+	// fdsUsed says the call's Fds hold paths (-y) to clear before the next.
+	fdsUsed bool
 }
 
 // newEventFiller returns a filler whose printer cuts strings at
@@ -93,15 +95,24 @@ func monotonicToWall() int64 {
 	return offset
 }
 
-// event fills ev from one record; false when the record is too short to
-// be one (it is then skipped).
-func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
+// recordOf is the header of the ring buffer record raw; false when raw is
+// too short to be one.
+func recordOf(raw []byte) (*record, bool) {
 	if len(raw) < recordSize {
-		return false
+		return nil, false
 	}
 	// The ring buffer reader's buffer comes from make([]byte) and is
 	// 8-byte aligned, as struct record needs.
-	rec := (*record)(unsafe.Pointer(unsafe.SliceData(raw)))
+	return (*record)(unsafe.Pointer(unsafe.SliceData(raw))), true
+}
+
+// event fills ev from one record; false when the record is too short to
+// be one (it is then skipped).
+func (f *eventFiller) event(ev *parse.Event, raw []byte) bool {
+	rec, ok := recordOf(raw)
+	if !ok {
+		return false
+	}
 	switch {
 	case rec.Flags&recordExit != 0:
 		f.exit(ev, rec)
@@ -164,12 +175,18 @@ func (f *eventFiller) items(raw []byte, rec *record) {
 	c := &f.call
 	c.Caps = [syscalls.MaxCaptures]syscalls.Captured{}
 	c.Argv = c.Argv[:0]
-	for i := range c.Fds {
-		c.Fds[i].Reset()
+	if f.fdsUsed { // only -y fills them: most records leave them alone
+		for i := range c.Fds {
+			c.Fds[i].Reset()
+		}
+		f.fdsUsed = false
 	}
 	data := raw[recordSize:]
 	if n := int(rec.DataLen); n < len(data) {
 		data = data[:n]
+	}
+	if len(data) < itemHeader {
+		return // most calls read nothing of their arguments
 	}
 	argv := -1
 	if rec.Flags&(recordSignal|recordExit) == 0 {
@@ -201,6 +218,7 @@ func (f *eventFiller) items(raw []byte, rec *record) {
 			c.Caps[slot] = s
 		case slot >= fdSlot && slot < fdSlot+len(c.Fds):
 			fdPathItem(&c.Fds[slot-fdSlot], flags, s.Data)
+			f.fdsUsed = true
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"time"
-	"unsafe"
 
 	"github.com/cilium/ebpf/ringbuf"
 
@@ -129,7 +128,7 @@ func (r *ringReader) skip() int64 {
 			}
 			break
 		}
-		if len(r.rec.RawSample) >= recordSize && (*record)(unsafe.Pointer(unsafe.SliceData(r.rec.RawSample))).Flags&recordUntraced == 0 {
+		if rec, ok := recordOf(r.rec.RawSample); ok && rec.Flags&recordUntraced == 0 {
 			n++
 		}
 	}
