@@ -79,22 +79,27 @@ const pfKthread = 0x00200000
 
 // kernelThread says whether pid is a kernel thread.
 func kernelThread(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	// The fields after the comm, which may hold spaces and parentheses:
-	// state ppid pgrp session tty_nr tpgid flags ...
-	end := strings.LastIndexByte(string(stat), ')')
-	if end < 0 {
-		return false
-	}
-	fields := strings.Fields(string(stat[end+1:]))
+	fields := statFields(pid) // state ppid pgrp session tty_nr tpgid flags ...
 	if len(fields) < 7 {
 		return false
 	}
 	flags, err := strconv.ParseUint(fields[6], 10, 64)
 	return err == nil && flags&pfKthread != 0
+}
+
+// statFields returns the fields of /proc/PID/stat after the command name,
+// which may hold spaces and parentheses (state ppid pgrp session ...);
+// nil when it cannot be read.
+func statFields(pid int) []string {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	end := strings.LastIndexByte(string(stat), ')')
+	if end < 0 {
+		return nil
+	}
+	return strings.Fields(string(stat[end+1:]))
 }
 
 // commOf is the command name of pid, "?" when it cannot be read.

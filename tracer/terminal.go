@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -170,16 +169,7 @@ func jobControlled() bool {
 // procGroup returns the process group and session of process pid, from
 // /proc/PID/stat.
 func procGroup(pid int) (pgrp, session int, ok bool) {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, false
-	}
-	// "pid (comm) state ppid pgrp session ...": comm may hold spaces and ')'.
-	i := strings.LastIndexByte(string(stat), ')')
-	if i < 0 {
-		return 0, 0, false
-	}
-	fields := strings.Fields(string(stat[i+1:]))
+	fields := statFields(pid) // state ppid pgrp session ...
 	if len(fields) < 4 {
 		return 0, 0, false
 	}
