@@ -82,20 +82,6 @@ func le64(b []byte, at int) uint64 {
 // captured says whether s holds what the call's memory held.
 func captured(s *Captured) bool { return s.Data != nil && !s.Faulted }
 
-// pointerOr prints the pointer when nothing usable was read; ok says it
-// was read and print should run.
-func (d *Printer) pointerOr(ptr uint64, s *Captured, want int, print func([]byte)) string {
-	if ptr == 0 {
-		return "NULL"
-	}
-	if !captured(s) || len(s.Data) < want {
-		return d.hexOrZero(ptr)
-	}
-	d.begin()
-	print(s.Data)
-	return d.end()
-}
-
 // bufferArg prints a buffer as strace does: quoted, cut at the string
 // limit ("..." when there was more), or the pointer when it was not read.
 func (d *Printer) bufferArg(ptr uint64, s *Captured) string {
