@@ -89,3 +89,26 @@ func TestFatalSignalAsStraceShowsIt(t *testing.T) {
 		}
 	})
 }
+
+// TestEBPFCommFollowsRenames: a task's name in events is its name at the
+// call, after a rename by a write to /proc/PID/comm and by exec (the
+// programs read it from the task on every call). The strace backend names
+// tasks by pid only.
+func TestEBPFCommFollowsRenames(t *testing.T) {
+	needEBPF(t)
+	res := runStracectl(t, nil, "run", "--backend", "ebpf", "--", "sh", "-c", "printf renamed > /proc/self/comm; printf x > /dev/null; exec true")
+	if res.code != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s", res.code, res.stderr)
+	}
+	var seen []string
+	for _, ev := range decodeEvents(t, res.stdout) {
+		if ev.Kind == "syscall" && (len(seen) == 0 || seen[len(seen)-1] != ev.Comm) {
+			seen = append(seen, ev.Comm)
+		}
+	}
+	// Each execve returns in the program it started (sh, then true); the
+	// renaming write returns renamed.
+	if got, want := strings.Join(seen, " "), "sh renamed true"; got != want {
+		t.Errorf("the names of the calls in order: %q, want %q", got, want)
+	}
+}

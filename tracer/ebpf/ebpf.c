@@ -771,13 +771,19 @@ static __always_inline void emit(struct task_state *st)
 	}
 }
 
-// fill_task sets the fields that name the calling task.
+// fill_task sets the fields that name the calling task. The name is read
+// straight from the task, two words (the kernel keeps it NUL-padded):
+// cheaper on every call than bpf_get_current_comm, and as current, since a
+// rename (prctl, exec, a write to /proc/PID/comm) is seen at once.
 static __always_inline void fill_task(struct task_state *st)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	st->rec.tgid = id >> 32;
 	st->rec.tid = (__u32)id;
-	bpf_get_current_comm(st->rec.comm, sizeof(st->rec.comm));
+	const __u64 *comm = (const __u64 *)bpf_get_current_task_btf()->comm;
+	__u64 *to = (__u64 *)st->rec.comm;
+	to[0] = comm[0];
+	to[1] = comm[1];
 }
 
 // on_enter keeps the entry of a call (or writes exit/exit_group, which

@@ -87,9 +87,14 @@ func TestEBPFHookFlavors(t *testing.T) {
 			}
 			counts := map[string]int{}
 			tgids := map[int64]bool{}
+			comms := map[string]bool{}
 			for _, ev := range sink.events {
 				counts[ev.Syscall]++
 				tgids[ev.Tgid] = true
+				comms[ev.Comm] = true
+			}
+			if len(comms) != 2 || !comms["sh"] || !comms["sleep"] {
+				t.Errorf("the tasks are named %v, want sh and sleep", comms)
 			}
 			first := sink.events[0]
 			if first.Syscall != "execve" || first.Ret != "0" || first.Args[0] != `"/usr/bin/sh"` && first.Args[0] != `"/bin/sh"` {
