@@ -54,8 +54,19 @@ type eventFiller struct {
 	prefix []byte
 	arena  []byte
 
-	// comms interns command names: few distinct ones, many events.
-	comms map[[16]int8]string
+	// comms interns command names: few distinct ones, many events;
+	// lastComm is the one named last, which the next event most often has.
+	comms    map[[16]int8]string
+	lastComm struct {
+		raw  [16]int8
+		name string
+	}
+	// lastTime is the text of the last event's time, which the next one
+	// shares when it falls in the same microsecond.
+	lastTime struct {
+		usec int64
+		text string
+	}
 
 	// diag receives the notices of tasks that left the trace.
 	diag io.Writer
@@ -262,6 +273,16 @@ func (f *eventFiller) exit(ev *parse.Event, rec *record) {
 // the precision of strace -ttt: "2026-11-26T09:31:49.945630Z".
 func (f *eventFiller) time(mono uint64) string {
 	ns := int64(mono) + f.monoToWall
+	if ns/1e3 == f.lastTime.usec && f.lastTime.text != "" {
+		return f.lastTime.text
+	}
+	f.lastTime.usec = ns / 1e3
+	f.lastTime.text = f.format(ns)
+	return f.lastTime.text
+}
+
+// format formats ns, Unix time, as time says.
+func (f *eventFiller) format(ns int64) string {
 	sec, usec := ns/1e9, ns%1e9/1e3
 	if sec != f.second {
 		f.second = sec
@@ -285,7 +306,11 @@ func (f *eventFiller) time(mono uint64) string {
 
 // comm returns the command name, NUL-terminated in c, as an interned string.
 func (f *eventFiller) comm(c *[16]int8) string {
+	if *c == f.lastComm.raw && f.lastComm.name != "" {
+		return f.lastComm.name
+	}
 	if s, ok := f.comms[*c]; ok {
+		f.lastComm.raw, f.lastComm.name = *c, s
 		return s
 	}
 	b := unsafe.Slice((*byte)(unsafe.Pointer(&c[0])), len(c))
@@ -295,5 +320,6 @@ func (f *eventFiller) comm(c *[16]int8) string {
 	}
 	s := string(b[:n])
 	f.comms[*c] = s
+	f.lastComm.raw, f.lastComm.name = *c, s
 	return s
 }
