@@ -112,8 +112,9 @@ func recordOf(raw []byte) (*record, bool) {
 	if len(raw) < recordSize {
 		return nil, false
 	}
-	// The ring buffer reader's buffer comes from make([]byte) and is
-	// 8-byte aligned, as struct record needs.
+	// Records are 8-byte aligned, as struct record needs: in the ring
+	// (page-aligned, each record padded to 8 bytes after an 8-byte
+	// header) and in buffers from make([]byte).
 	return (*record)(unsafe.Pointer(unsafe.SliceData(raw))), true
 }
 

@@ -4,11 +4,7 @@ package ebpf
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"time"
-
-	"github.com/cilium/ebpf/ringbuf"
 
 	"github.com/stracectl/stracectl/parse"
 	"github.com/stracectl/stracectl/tracer"
@@ -17,10 +13,12 @@ import (
 // ringReader reads records in batches on a goroutine of its own and hands
 // them to the stream as events, until it is told to stop.
 type ringReader struct {
-	rd    *ringbuf.Reader
-	rec   ringbuf.Record
+	ring  *ringMap
 	fill  *eventFiller
 	batch []parse.Event
+	// add is r.add, made once: a method value made per read would be
+	// allocated each time.
+	add func(raw []byte) bool
 
 	stop chan time.Time   // the deadline of the final drain
 	done chan drainResult // what the reader ended with
@@ -34,20 +32,22 @@ type drainResult struct {
 }
 
 func newRingReader(b *ebpfBackend) (*ringReader, error) {
-	rd, err := ringbuf.NewReader(b.objs.Events)
+	ring, err := openRingMap(b.objs.Events)
 	if err != nil {
-		return nil, fmt.Errorf("opening the ring buffer: %w", err)
+		return nil, err
 	}
-	return &ringReader{
-		rd:    rd,
+	r := &ringReader{
+		ring:  ring,
 		fill:  newEventFiller(b.opts.StringLimit, b.opts.DiagWriter()),
 		batch: make([]parse.Event, 0, parse.BatchSize),
 		stop:  make(chan time.Time, 1),
 		done:  make(chan drainResult, 1),
-	}, nil
+	}
+	r.add = r.addRecord
+	return r, nil
 }
 
-func (r *ringReader) close() { r.rd.Close() }
+func (r *ringReader) close() { r.ring.close() }
 
 // start runs the reader. The channel it returns gets the output's error
 // if writing fails before the reader is stopped.
@@ -79,36 +79,37 @@ func (r *ringReader) start(out tracer.Sink) <-chan error {
 // programs.
 func (r *ringReader) stopped(deadline time.Time) <-chan drainResult {
 	r.stop <- deadline
-	r.rd.Flush() // end a wait for records at once
+	r.ring.wake() // end a wait for records at once
 	return r.done
 }
 
-// poll waits up to wait for records (the kernel wakes it earlier once
-// enough are queued), then reads what is there, one batch at the most.
+// poll waits up to wait for records when none are queued (the kernel
+// wakes it earlier once enough are), then reads what is there, one batch
+// at the most.
 func (r *ringReader) poll(out tracer.Sink, wait time.Duration) error {
-	r.rd.SetDeadline(time.Now().Add(wait))
-	for {
-		err := r.rd.ReadInto(&r.rec)
-		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ringbuf.ErrFlushed) {
-			return r.send(out)
-		}
-		if err != nil {
-			return fmt.Errorf("reading the ring buffer: %w", err)
-		}
-		r.batch = r.batch[:len(r.batch)+1]
-		if !r.fill.event(&r.batch[len(r.batch)-1], r.rec.RawSample) {
-			r.batch = r.batch[:len(r.batch)-1]
-		}
-		if len(r.batch) == cap(r.batch) || r.rec.Remaining == 0 {
-			return r.send(out)
+	if wait > 0 && r.ring.available() == 0 {
+		if err := r.ring.wait(wait); err != nil && !errors.Is(err, errWoken) {
+			return err
 		}
 	}
+	r.ring.read(r.add)
+	return r.send(out)
+}
+
+// addRecord adds the event of one record to the batch; false once the
+// batch is full.
+func (r *ringReader) addRecord(raw []byte) bool {
+	r.batch = r.batch[:len(r.batch)+1]
+	if !r.fill.event(&r.batch[len(r.batch)-1], raw) {
+		r.batch = r.batch[:len(r.batch)-1]
+	}
+	return len(r.batch) < cap(r.batch)
 }
 
 // drain reads what is left in the ring buffer once the programs are
 // detached, until deadline; the records still there then are counted.
 func (r *ringReader) drain(out tracer.Sink, deadline time.Time) drainResult {
-	for r.rd.AvailableBytes() > 0 && time.Now().Before(deadline) {
+	for r.ring.available() > 0 && time.Now().Before(deadline) {
 		if err := r.poll(out, 0); err != nil {
 			return drainResult{err: err}
 		}
@@ -117,21 +118,16 @@ func (r *ringReader) drain(out tracer.Sink, deadline time.Time) drainResult {
 }
 
 // skip reads the records left in the ring buffer without decoding them,
-// and counts them.
+// and counts them. The programs are detached: no record is still being
+// written, so one pass reads them all.
 func (r *ringReader) skip() int64 {
 	var n int64
-	r.rd.SetDeadline(time.Now())
-	for r.rd.AvailableBytes() > 0 {
-		if err := r.rd.ReadInto(&r.rec); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ringbuf.ErrFlushed) {
-				continue
-			}
-			break
-		}
-		if rec, ok := recordOf(r.rec.RawSample); ok && rec.Flags&recordUntraced == 0 {
+	r.ring.read(func(raw []byte) bool {
+		if rec, ok := recordOf(raw); ok && rec.Flags&recordUntraced == 0 {
 			n++
 		}
-	}
+		return true
+	})
 	return n
 }
 
