@@ -288,9 +288,9 @@ func boolByte(b bool) uint8 {
 
 // reserveSize is how much of a ring buffer of size bytes the records of
 // calls and signals leave free for those of the tasks' lifecycle (exits,
-// untraced notices), which then find room however fast calls come: an
-// eighth, at most maxReserve (1820 exits of 144 bytes).
-func reserveSize(size int) int { return min(size/8, maxReserve) }
+// untraced notices), which then find room however fast calls come: a
+// quarter, at most maxReserve (1820 exits of 144 bytes).
+func reserveSize(size int) int { return min(size/4, maxReserve) }
 
 // maxReserve bounds the part of the ring buffer kept for the lifecycle.
 const maxReserve = 256 << 10
