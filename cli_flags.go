@@ -106,8 +106,7 @@ func parseByteSize(text string) (int, error) {
 // straceFlagHints tell a strace user, after "unknown flag", what stracectl
 // offers instead of a strace flag it does not take.
 var straceFlagHints = map[string]string{
-	"-c": "for strace -c's table, pipe the events into stracectl stats",
-	"-C": "for strace -c's table, pipe the events into stracectl stats",
+	"-C": "for strace -C's events and table, pipe the events into stracectl stats (--summary, -c, prints the table alone)",
 	"-p": "to trace a running process, use stracectl attach PID",
 	"-z": "stracectl can keep only failed calls (-Z, --failed), not only successful ones",
 }

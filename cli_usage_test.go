@@ -27,9 +27,9 @@ func TestRunUnknownFlagBeforeTheCommand(t *testing.T) {
 	}{
 		{[]string{"run", "--unknown", "--", "true"}, "stracectl: unknown flag --unknown (see: stracectl run --help)\n"},
 		{[]string{"run", "-k", "--", "true"}, "stracectl: unknown flag -k (see: stracectl run --help)\n"},
-		{[]string{"run", "-c", "true"}, "stracectl: unknown flag -c: for strace -c's table, pipe the events into stracectl stats (see: stracectl run --help)\n"},
+		{[]string{"run", "-C", "true"}, "stracectl: unknown flag -C: for strace -C's events and table, pipe the events into stracectl stats (--summary, -c, prints the table alone) (see: stracectl run --help)\n"},
 		{[]string{"run", "-p", "1"}, "stracectl: unknown flag -p: to trace a running process, use stracectl attach PID (see: stracectl run --help)\n"},
-		{[]string{"attach", "-c", "1"}, "stracectl: unknown flag -c: for strace -c's table, pipe the events into stracectl stats (see: stracectl attach --help)\n"},
+		{[]string{"attach", "-C", "1"}, "stracectl: unknown flag -C: for strace -C's events and table, pipe the events into stracectl stats (--summary, -c, prints the table alone) (see: stracectl attach --help)\n"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			res := runStracectl(t, nil, tc.args...)

@@ -209,7 +209,7 @@ func main() {
 		kong.Name("stracectl"),
 		kong.Description("Turn Linux system calls into a stream of events: JSON Lines or CSV, one per line, for jq, awk, databases and CI."),
 		kong.Vars{"version": versionString()},
-		kong.Groups{"events": "Events:", "profiles": "Syscall profiles:", "other": "Other:", "output": "Output:", "tracing": "Tracing:", "rules": "Rules:"},
+		kong.Groups{"events": "Events:", "profiles": "Syscall profiles:", "other": "Other:", "output": "Output:", "tracing": "Tracing:", "summary": "Summary:", "rules": "Rules:"},
 		kong.Help(printHelp),
 		kong.Writers(helpOut, os.Stderr),
 		kong.Exit(func(code int) { os.Exit(max(code, helpStatus)) }),

@@ -7,11 +7,16 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/stracectl/stracectl/emit"
+	"github.com/stracectl/stracectl/parse"
+	"github.com/stracectl/stracectl/profile"
 	"github.com/stracectl/stracectl/tracer"
 	_ "github.com/stracectl/stracectl/tracer/ebpf"   // the eBPF backend, where it builds
 	_ "github.com/stracectl/stracectl/tracer/strace" // the strace backend
@@ -28,6 +33,8 @@ type TraceFlags struct {
 	BufferSize  byteSize `name:"buffer-size" default:"16MiB" placeholder:"SIZE" group:"tracing" help:"eBPF ring buffer size: bytes, or with K, M or G (default: ${default})."`
 	Strict      bool     `group:"tracing" help:"Exit with status 1 when any event was lost or any strace line was not understood."`
 	Quiet       int      `short:"q" type:"counter" group:"tracing" help:"Do not say that --backend auto fell back to strace (strace -q)."`
+	Summary     bool     `short:"c" group:"summary" help:"Write no events: at the end, print the syscall profile that stats would print of them (strace -c). The eBPF backend counts every call in the kernel, exact whatever the load; the strace backend counts the events it parses. A table, or --json / --csv; -o FILE writes it to FILE."`
+	Sort        string   `placeholder:"KEY" group:"summary" help:"With --summary: order rows by calls, errors, total (the default), p95 or name."`
 	StraceHabits
 }
 
@@ -47,7 +54,7 @@ func (c *RunCmd) Run(g *Globals) error {
 	if len(argv) == 0 {
 		return usageError{tracer.ErrNoCommand.Error()}
 	}
-	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
+	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s tracer.Sink) (int, error) {
 		return b.Run(ctx, argv, s)
 	})
 }
@@ -67,7 +74,7 @@ func (c *AttachCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s *emit.Stream) (int, error) {
+	return trace(g, &c.OutputFlags, &c.TraceFlags, func(ctx context.Context, b tracer.Backend, s tracer.Sink) (int, error) {
 		return 0, b.Attach(ctx, pids, s)
 	})
 }
@@ -75,7 +82,10 @@ func (c *AttachCmd) Run(g *Globals) error {
 // trace wires a backend to the output. The backend passes an interrupt on
 // to what it traces and delivers what it saw; the status the tracing
 // returns becomes ours.
-func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context, tracer.Backend, *emit.Stream) (int, error)) error {
+func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context, tracer.Backend, tracer.Sink) (int, error)) error {
+	if tf.Summary || tf.Sort != "" {
+		return summarize(g, out, tf, do)
+	}
 	emit.TuneGCForStreaming()
 	tf.note(os.Stderr, out.Output)
 	b, err := tracer.New(tf.Backend, tf.options(g, out))
@@ -103,7 +113,7 @@ func trace(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context
 // the traced program's stdout is sent to our stderr so that the event
 // stream stays pure; with -o FILE the program's output is left alone.
 func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
-	o := tracer.Options{StringLimit: t.StringLimit, FdPaths: t.FdPaths, FailedOnly: t.Failed, BufferSize: int(t.BufferSize), Raw: out.Raw,
+	o := tracer.Options{StringLimit: t.StringLimit, FdPaths: t.FdPaths, FailedOnly: t.Failed, BufferSize: int(t.BufferSize), Raw: out.Raw, Summary: t.Summary,
 		Strict: t.Strict, Quiet: t.Quiet > 0, Debug: g.Debug, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	for name := range strings.SplitSeq(t.Syscalls, ",") {
 		if name = strings.TrimSpace(name); name != "" {
@@ -114,4 +124,84 @@ func (t *TraceFlags) options(g *Globals, out *OutputFlags) tracer.Options {
 		o.Stdout = os.Stderr
 	}
 	return o
+}
+
+// summarize is trace with --summary: the backend's events (or its own
+// counts of the calls) make a profile by syscall, printed at the end as
+// stats prints it, to -o FILE or stdout; nothing when the trace failed.
+func summarize(g *Globals, out *OutputFlags, tf *TraceFlags, do func(context.Context, tracer.Backend, tracer.Sink) (int, error)) error {
+	sort, format, err := tf.summaryFormat(out)
+	if err != nil {
+		return err
+	}
+	if err := probeOutput(out.Output); err != nil {
+		return fmt.Errorf("cannot write the profile: %w", err)
+	}
+	tf.note(os.Stderr, out.Output)
+	b, err := tracer.New(tf.Backend, tf.options(g, out))
+	if err != nil {
+		return err
+	}
+	ctx, stop := interrupts()
+	defer stop()
+	sink := &summarySink{prof: profile.New(profile.BySyscall)}
+	status, err := do(ctx, b, sink)
+	if err != nil {
+		return err
+	}
+	err = profile.WriteOutput(out.Output, func(w io.Writer) error { return sink.prof.Print(w, sort, format) })
+	if err == nil && status != 0 {
+		err = exitError{status}
+	}
+	return err
+}
+
+// summaryFormat checks the flags that --summary takes and returns the
+// order and format of its profile: a table, unless --json or --csv.
+func (t *TraceFlags) summaryFormat(out *OutputFlags) (profile.SortKey, profile.Format, error) {
+	if !t.Summary {
+		return "", "", usageError{"--sort orders the rows of --summary: add --summary"}
+	}
+	if out.Raw {
+		return "", "", usageError{"--raw adds strace's lines to events, and --summary writes none: leave one out"}
+	}
+	sort := profile.SortKey(t.Sort)
+	if sort == "" {
+		sort = profile.SortTotal
+	}
+	keys := []profile.SortKey{profile.SortCalls, profile.SortErrors, profile.SortTotal, profile.SortP95, profile.SortName}
+	if !slices.Contains(keys, sort) {
+		return "", "", usageError{fmt.Sprintf("--sort %s: order by calls, errors, total, p95 or name", t.Sort)}
+	}
+	format := profile.Table
+	switch {
+	case out.JSON || out.Format != nil && *out.Format == "json":
+		format = profile.JSON
+	case out.CSV || out.Format != nil && *out.Format == "csv":
+		format = profile.CSV
+	}
+	return sort, format, nil
+}
+
+// summarySink is the sink of --summary: a profile by syscall, of the
+// events delivered (whose calls it counts) or of the backend's own counts.
+type summarySink struct{ prof *profile.Profile }
+
+// Send counts the calls of batch.
+func (s *summarySink) Send(batch []parse.Event) ([]parse.Event, error) {
+	for i := range batch {
+		s.prof.Add(&batch[i])
+	}
+	return batch[:0], nil
+}
+
+// Counts adds a backend's own counts of the calls.
+func (s *summarySink) Counts(counts []tracer.CallCounts) error {
+	for i := range counts {
+		c := profile.Counted(counts[i])
+		if err := s.prof.AddCounted(&c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

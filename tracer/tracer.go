@@ -44,6 +44,11 @@ type Options struct {
 	FailedOnly bool
 	// BufferSize is the eBPF ring buffer size in bytes; 0 means the default.
 	BufferSize int
+	// Summary is run/attach --summary: only the profile of the calls is
+	// wanted, not their events. A backend that counts calls itself (eBPF,
+	// in the kernel) then delivers no call events, only its counts, to a
+	// CountSink; others deliver events as always.
+	Summary bool
 	// Raw keeps the original strace line(s) in Event.Raw (strace backend).
 	Raw bool
 	// Strict makes lost events or unparsed lines an error.

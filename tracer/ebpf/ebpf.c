@@ -105,6 +105,21 @@ enum limits {
 	FD_SLOT = 16,
 	// MAX_DEPTH is the most path components read of a descriptor's path.
 	MAX_DEPTH = 64,
+	// HIST_SUB is how many buckets each power of two of a latency
+	// histogram is cut into: a bucket is a quarter of its lower bound wide.
+	HIST_SUB = 4,
+	// HIST_BITS is the bit length of the longest duration (ns) that has
+	// a bucket of its own (2^40 ns is some 18 minutes); longer ones share
+	// the last bucket.
+	HIST_BITS = 40,
+	// HIST_BUCKETS is the buckets of a latency histogram: durations 0 to
+	// 3 ns each have one, then HIST_SUB per bit length from 3 to HIST_BITS.
+	HIST_BUCKETS = (HIST_BITS - 1) * HIST_SUB,
+	// ERRNO_SHIFT places the syscall number above the errno in a key of
+	// the errnos map (errnos go up to 4095).
+	ERRNO_SHIFT = 12,
+	// MAX_ERRNO_KEYS bounds the (syscall, errno) pairs counted.
+	MAX_ERRNO_KEYS = 4096,
 };
 
 // The data of a record is a sequence of items, each a struct item and
@@ -230,6 +245,16 @@ volatile const __u32 exit_group_nr = 0xffffffff;
 volatile const __u8 filter_syscalls = 0; // trace only `wanted` numbers
 volatile const __u8 failed_only = 0;     // keep only calls that failed
 volatile const __u64 wakeup_bytes = 1;   // wake the reader at this much data
+// summary_only is run/attach --summary: the calls are counted (counts,
+// errnos) and never written; only the records of the tasks' lifecycle
+// (exits, untraced notices) go to the ring buffer.
+volatile const __u8 summary_only = 0;
+// ring_bytes is the size of the ring buffer; reserve_bytes of it are kept
+// for the records of the lifecycle: a call or signal record that would
+// leave less free space is dropped (and counted lost), so that the end of
+// a task is never lost to a flood of calls.
+volatile const __u64 ring_bytes = 1 << 24;
+volatile const __u64 reserve_bytes = 0;
 volatile const __u8 wanted[MAX_SYSCALLS] = {};
 // string_limit is strace's -s: the most bytes of a buffer or argv entry
 // shown (paths are shown whole), and the most argv entries.
@@ -265,23 +290,39 @@ struct {
 	__uint(max_entries, 1 << 24); // set by user space (--buffer-size)
 } events SEC(".maps");
 
-// call_count is what the programs count of one syscall, every call, in
-// the kernel: exact whatever the ring buffer could take.
+// call_count is what the programs count of one syscall, every traced call
+// (what the event stream shows, after -e and --failed), in the kernel:
+// exact whatever the ring buffer could take.
 struct call_count {
-	__u64 calls;
-	__u64 errors;   // calls that returned -errno
-	__u64 total_ns; // the durations of the calls that returned
+	__u64 calls;      // the calls traced, returned or not
+	__u64 unfinished; // of which never returned: exit, exit_group, a task killed inside the call
+	__u64 errors;     // calls that returned -errno
+	__u64 total_ns;   // the durations of the calls that returned
+	__u64 min_ns;     // the shortest of them
+	__u64 max_ns;     // the longest of them
+	// hist counts the durations by log-linear bucket (hist_bucket).
+	__u64 hist[HIST_BUCKETS];
 };
 
 // counts holds, per CPU and by syscall number, the calls written out or
 // lost; user space compares them with the events it read, so that a loss
-// is reported per syscall.
+// is reported per syscall, and builds the profile of --summary from them.
+// User space sizes it to the syscall numbers of the architecture.
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, MAX_SYSCALLS);
 	__type(key, __u32);
 	__type(value, struct call_count);
 } counts SEC(".maps");
+
+// errnos counts, per CPU, the failed calls by syscall and errno: the key
+// is nr << ERRNO_SHIFT | errno.
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_ERRNO_KEYS);
+	__type(key, __u32);
+	__type(value, __u64);
+} errnos SEC(".maps");
 
 // lost counts, per CPU, the records that did not fit in the ring buffer.
 struct {
@@ -738,30 +779,122 @@ static __always_inline void fd_paths_of(struct task_state *st, __u32 nr, bool ex
 		bpf_loop(9, fd_one, &l, 0);
 }
 
+// bit_len is the number of bits of v: 0 for 0, 64 for 1 << 63.
+static __always_inline __u32 bit_len(__u64 v)
+{
+	__u32 n = 0;
+	if (v >> 32) {
+		v >>= 32;
+		n += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		n += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		n += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		n += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		n += 2;
+	}
+	if (v >> 1) {
+		v >>= 1;
+		n += 1;
+	}
+	return n + v;
+}
+
+// hist_bucket is the bucket of a duration of ns nanoseconds: 0 to 3 ns
+// their own, then HIST_SUB buckets per bit length, told apart by the two
+// bits below the highest (user space has the same rule, histBucket).
+static __always_inline __u32 hist_bucket(__u64 ns)
+{
+	if (ns < HIST_SUB)
+		return ns;
+	__u32 len = bit_len(ns);
+	if (len > HIST_BITS)
+		return HIST_BUCKETS - 1;
+	return (len - 2) * HIST_SUB + ((ns >> (len - 3)) & (HIST_SUB - 1));
+}
+
+// count_errno counts a call nr that failed with errno.
+static __always_inline void count_errno(__u32 nr, __u32 errno)
+{
+	__u32 key = nr << ERRNO_SHIFT | errno;
+	__u64 *n = bpf_map_lookup_elem(&errnos, &key);
+	if (n) {
+		*n += 1;
+		return;
+	}
+	__u64 one = 1;
+	if (bpf_map_update_elem(&errnos, &key, &one, BPF_NOEXIST) == 0)
+		return;
+	// Another CPU made the entry meanwhile (or the map is full: user
+	// space finds the errnos short of the errors, and says so).
+	n = bpf_map_lookup_elem(&errnos, &key);
+	if (n)
+		*n += 1;
+}
+
+// count_call counts a traced call nr: one that returned ret after
+// duration_ns, or one that never returned (returned false).
+static __always_inline void count_call(__u32 nr, long ret, __u64 duration_ns, bool returned)
+{
+	struct call_count *c = bpf_map_lookup_elem(&counts, &nr);
+	if (!c)
+		return;
+	c->calls++;
+	if (!returned) {
+		c->unfinished++;
+		return;
+	}
+	c->total_ns += duration_ns;
+	if (c->calls - c->unfinished == 1 || duration_ns < c->min_ns)
+		c->min_ns = duration_ns;
+	if (duration_ns > c->max_ns)
+		c->max_ns = duration_ns;
+	__u32 b = hist_bucket(duration_ns);
+	if (b < HIST_BUCKETS)
+		c->hist[b]++;
+	if (ret < 0 && ret >= -4095) {
+		c->errors++;
+		count_errno(nr, -ret);
+	}
+}
+
 // emit copies the record and its strings to the ring buffer; when it does
-// not fit, the loss is counted. The reader is woken only once enough data
-// is queued: it also polls, so a quiet trace is still delivered, and it
-// reads until the ring is empty before it waits again.
+// not fit, the loss is counted. A call is counted in the kernel first,
+// and with --summary that is all. Calls and signals leave reserve_bytes
+// of the ring free for the ends of tasks. The reader is woken only once
+// enough data is queued: it also polls, so a quiet trace is still
+// delivered, and it reads until the ring is empty before it waits again.
 static __always_inline void emit(struct task_state *st)
 {
 	__u64 size = sizeof(struct record) + st->rec.data_len;
 	if (st->rec.data_len > DATA_SIZE)
 		size = sizeof(struct record);
-	if (!(st->rec.flags & (RECORD_EXIT | RECORD_SIGNAL | RECORD_UNTRACED))) {
-		__u32 nr = st->rec.nr;
-		struct call_count *c = bpf_map_lookup_elem(&counts, &nr);
-		if (c) {
-			c->calls++;
-			if (st->rec.flags & RECORD_RETURNED) {
-				c->total_ns += st->rec.duration_ns;
-				if (st->rec.ret < 0 && st->rec.ret >= -4095)
-					c->errors++;
-			}
-		}
-	}
+	bool lifecycle = st->rec.flags & (RECORD_EXIT | RECORD_UNTRACED);
+	if (!(st->rec.flags & (RECORD_EXIT | RECORD_SIGNAL | RECORD_UNTRACED)))
+		count_call(st->rec.nr, st->rec.ret, st->rec.duration_ns, st->rec.flags & RECORD_RETURNED);
+	if (summary_only && !lifecycle)
+		return;
 	// Wake the reader once, when the queued data crosses wakeup_bytes: a
 	// wake-up per record above it would cost an interrupt each.
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	// 8 bytes of ring buffer header come with each record.
+	if (!lifecycle && avail + size + 8 + reserve_bytes > ring_bytes) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+		if (n)
+			*n += 1;
+		return;
+	}
 	__u64 flags = avail < wakeup_bytes && avail + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, &st->rec, size, flags) < 0) {
 		__u32 zero = 0;
@@ -786,6 +919,22 @@ static __always_inline void fill_task(struct task_state *st)
 	to[1] = comm[1];
 }
 
+// summary_enter keeps what --summary needs of the entry of call nr: its
+// number and time, nothing of its arguments. exit and exit_group, which
+// never return, are counted at once.
+static __always_inline void summary_enter(struct task_state *st, __u32 nr)
+{
+	if (nr == exit_nr || nr == exit_group_nr) {
+		st->flags &= ~TASK_IN_CALL;
+		if (!failed_only)
+			count_call(nr, 0, 0, false);
+		return;
+	}
+	st->rec.nr = nr;
+	st->rec.time_ns = bpf_ktime_get_ns();
+	st->flags |= TASK_IN_CALL;
+}
+
 // on_enter keeps the entry of a call (or writes exit/exit_group, which
 // never return).
 static __always_inline void on_enter(struct task_state *st, __u64 id, __u64 args[6])
@@ -795,6 +944,10 @@ static __always_inline void on_enter(struct task_state *st, __u64 id, __u64 args
 		return;
 	if (filter_syscalls && (id >= MAX_SYSCALLS || !wanted[id & (MAX_SYSCALLS - 1)]))
 		return;
+	if (summary_only) {
+		summary_enter(st, nr);
+		return;
+	}
 	st->rec.time_ns = bpf_ktime_get_ns();
 	st->rec.nr = nr;
 #pragma unroll
@@ -832,6 +985,10 @@ static __always_inline void on_exit(struct task_state *st, long ret, __u64 pendi
 	bool killed = pending & SIGKILL_BIT;
 	if (failed_only && (killed || !(ret < 0 && ret >= -4095)))
 		return;
+	if (summary_only) {
+		count_call(st->rec.nr, ret, killed ? 0 : bpf_ktime_get_ns() - st->rec.time_ns, !killed);
+		return;
+	}
 	st->rec.ret = ret;
 	st->rec.duration_ns = bpf_ktime_get_ns() - st->rec.time_ns;
 	st->rec.flags = killed ? 0 : RECORD_RETURNED;

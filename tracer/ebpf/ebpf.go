@@ -166,7 +166,7 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out tracer.Sink) (
 		if err == nil && live > 0 && !gaveUp {
 			continue
 		}
-		if ferr := b.finish(r); err == nil {
+		if ferr := b.finish(r, out); err == nil {
 			err = ferr
 		}
 		return job.Status(), err
@@ -264,7 +264,7 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out tracer.Sink) e
 	for {
 		select {
 		case <-ctx.Done():
-			return b.finish(r)
+			return b.finish(r, out)
 		case err := <-reading:
 			b.detach()
 			<-r.stopped(time.Now())
@@ -275,7 +275,7 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out tracer.Sink) e
 		if err == nil && live > 0 {
 			continue
 		}
-		if ferr := b.finish(r); err == nil {
+		if ferr := b.finish(r, out); err == nil {
 			err = ferr
 		}
 		return err
@@ -325,14 +325,19 @@ const drainTime = 200 * time.Millisecond
 
 // finish ends a trace: the programs are detached first, so that nothing is
 // traced after this point; then the reader drains the ring buffer, for at
-// most drainTime; then the records that the ring buffer could not take,
-// and those left unread, are reported: on stderr, or as the error with
-// --strict.
-func (b *ebpfBackend) finish(r *ringReader) error {
+// most drainTime; with --summary the kernel's counts of the calls go to
+// out; then the records that the ring buffer could not take, and those
+// left unread, are reported: on stderr, or as the error with --strict.
+func (b *ebpfBackend) finish(r *ringReader, out tracer.Sink) error {
 	b.detach()
 	res := <-r.stopped(time.Now().Add(drainTime))
 	if res.err != nil {
 		return outputError(res.err)
+	}
+	if b.opts.Summary {
+		if err := b.deliverCounts(out); err != nil {
+			return err
+		}
 	}
 	n, err := b.lostCount()
 	if err != nil {
@@ -350,6 +355,9 @@ func (b *ebpfBackend) finish(r *ringReader) error {
 	}
 	if by := b.lostBySyscall(&r.fill.delivered); by != "" {
 		msgs = append(msgs, "lost by syscall (the kernel counted every call): "+by)
+		if !b.opts.Summary {
+			msgs = append(msgs, "a profile of these events (stracectl stats) counts fewer calls than were made; run --summary counts every call")
+		}
 	}
 	if b.opts.Strict {
 		return errors.New(strings.Join(msgs, "; "))
@@ -377,20 +385,16 @@ func (b *ebpfBackend) lostBySyscall(delivered *[maxSyscalls]uint64) string {
 		n    uint64
 	}
 	var lost []lostCalls
-	var perCPU []callCount
-	for nr := range uint32(maxSyscalls) {
-		if err := b.objs.Counts.Lookup(nr, &perCPU); err != nil {
-			return ""
-		}
-		var n uint64
-		for _, c := range perCPU {
-			n += c.Calls
-		}
-		if n > delivered[nr] {
-			lost = append(lost, lostCalls{syscalls.Name(nr), n - delivered[nr]})
+	counts, err := b.kernelCounts()
+	if err != nil {
+		return ""
+	}
+	for nr, c := range counts {
+		if int(nr) < len(delivered) && c.calls > delivered[nr] {
+			lost = append(lost, lostCalls{syscalls.Name(nr), c.calls - delivered[nr]})
 		}
 	}
-	slices.SortFunc(lost, func(a, b lostCalls) int { return cmp.Compare(b.n, a.n) })
+	slices.SortFunc(lost, func(a, b lostCalls) int { return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.name, b.name)) })
 	var parts []string
 	for _, l := range lost {
 		parts = append(parts, fmt.Sprintf("%s %d", l.name, l.n))

@@ -217,6 +217,7 @@ func (s *settings) apply(spec *ebpf.CollectionSpec, size int) error {
 		return err
 	}
 	spec.Maps[tpBtfMapEvents].MaxEntries = uint32(size)
+	countsMapSpec(spec)
 	return errors.Join(
 		vars.ExecveNr.Set(uint32(unix.SYS_EXECVE)),
 		vars.ExecveatNr.Set(uint32(unix.SYS_EXECVEAT)),
@@ -225,6 +226,9 @@ func (s *settings) apply(spec *ebpf.CollectionSpec, size int) error {
 		vars.FilterSyscalls.Set(boolByte(len(s.opts.Syscalls) > 0)),
 		vars.FailedOnly.Set(boolByte(s.opts.FailedOnly)),
 		vars.WakeupBytes.Set(uint64(min(size/4, maxWakeupBytes))),
+		vars.SummaryOnly.Set(boolByte(s.opts.Summary)),
+		vars.RingBytes.Set(uint64(size)),
+		vars.ReserveBytes.Set(uint64(reserveSize(size))),
 		vars.StringLimit.Set(uint32(min(s.opts.StringLimit, captureSize-1))),
 		vars.FdPaths.Set(boolByte(s.opts.FdPaths > 0)),
 		vars.FdArgs.Set(s.fdArgs),
@@ -281,6 +285,15 @@ func boolByte(b bool) uint8 {
 	}
 	return 0
 }
+
+// reserveSize is how much of a ring buffer of size bytes the records of
+// calls and signals leave free for those of the tasks' lifecycle (exits,
+// untraced notices), which then find room however fast calls come: a
+// quarter, at most maxReserve (1820 exits of 144 bytes).
+func reserveSize(size int) int { return min(size/4, maxReserve) }
+
+// maxReserve bounds the part of the ring buffer kept for the lifecycle.
+const maxReserve = 256 << 10
 
 // ringSize is the ring buffer size for --buffer-size n: a power of two of
 // at least one page, as the kernel requires, rounding up.

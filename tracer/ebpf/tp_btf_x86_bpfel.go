@@ -14,10 +14,14 @@ import (
 )
 
 type tpBtfCallCount struct {
-	_       structs.HostLayout
-	Calls   uint64
-	Errors  uint64
-	TotalNs uint64
+	_          structs.HostLayout
+	Calls      uint64
+	Unfinished uint64
+	Errors     uint64
+	TotalNs    uint64
+	MinNs      uint64
+	MaxNs      uint64
+	Hist       [156]uint64
 }
 
 type tpBtfCaptureFlag uint32
@@ -65,17 +69,22 @@ const (
 type tpBtfLimits uint32
 
 const (
-	tpBtfLimitsMAX_CAPTURES  tpBtfLimits = 4
-	tpBtfLimitsCAPTURE_SIZE  tpBtfLimits = 4096
-	tpBtfLimitsMAX_SYSCALLS  tpBtfLimits = 1024
-	tpBtfLimitsDATA_SIZE     tpBtfLimits = 16384
-	tpBtfLimitsMAX_ARGV      tpBtfLimits = 32
-	tpBtfLimitsMAX_COUNT     tpBtfLimits = 4096
-	tpBtfLimitsSOCKADDR_SIZE tpBtfLimits = 128
-	tpBtfLimitsITEM_HEADER   tpBtfLimits = 4
-	tpBtfLimitsSIGINFO_SIZE  tpBtfLimits = 48
-	tpBtfLimitsFD_SLOT       tpBtfLimits = 16
-	tpBtfLimitsMAX_DEPTH     tpBtfLimits = 64
+	tpBtfLimitsMAX_CAPTURES   tpBtfLimits = 4
+	tpBtfLimitsCAPTURE_SIZE   tpBtfLimits = 4096
+	tpBtfLimitsMAX_SYSCALLS   tpBtfLimits = 1024
+	tpBtfLimitsDATA_SIZE      tpBtfLimits = 16384
+	tpBtfLimitsMAX_ARGV       tpBtfLimits = 32
+	tpBtfLimitsMAX_COUNT      tpBtfLimits = 4096
+	tpBtfLimitsSOCKADDR_SIZE  tpBtfLimits = 128
+	tpBtfLimitsITEM_HEADER    tpBtfLimits = 4
+	tpBtfLimitsSIGINFO_SIZE   tpBtfLimits = 48
+	tpBtfLimitsFD_SLOT        tpBtfLimits = 16
+	tpBtfLimitsMAX_DEPTH      tpBtfLimits = 64
+	tpBtfLimitsHIST_SUB       tpBtfLimits = 4
+	tpBtfLimitsHIST_BITS      tpBtfLimits = 40
+	tpBtfLimitsHIST_BUCKETS   tpBtfLimits = 156
+	tpBtfLimitsERRNO_SHIFT    tpBtfLimits = 12
+	tpBtfLimitsMAX_ERRNO_KEYS tpBtfLimits = 4096
 )
 
 type tpBtfRecord struct {
@@ -124,6 +133,7 @@ const (
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	tpBtfMapCounts               = "counts"
+	tpBtfMapErrnos               = "errnos"
 	tpBtfMapEvents               = "events"
 	tpBtfMapLost                 = "lost"
 	tpBtfMapTasks                = "tasks"
@@ -146,7 +156,10 @@ const (
 	tpBtfVarFilterSyscalls       = "filter_syscalls"
 	tpBtfVarForkSeedTid          = "fork_seed_tid"
 	tpBtfVarLiveTasks            = "live_tasks"
+	tpBtfVarReserveBytes         = "reserve_bytes"
+	tpBtfVarRingBytes            = "ring_bytes"
 	tpBtfVarStringLimit          = "string_limit"
+	tpBtfVarSummaryOnly          = "summary_only"
 	tpBtfVarTracerCaps           = "tracer_caps"
 	tpBtfVarTracerGid            = "tracer_gid"
 	tpBtfVarTracerUid            = "tracer_uid"
@@ -215,6 +228,7 @@ type tpBtfProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type tpBtfMapSpecs struct {
 	Counts *ebpf.MapSpec `ebpf:"counts"`
+	Errnos *ebpf.MapSpec `ebpf:"errnos"`
 	Events *ebpf.MapSpec `ebpf:"events"`
 	Lost   *ebpf.MapSpec `ebpf:"lost"`
 	Tasks  *ebpf.MapSpec `ebpf:"tasks"`
@@ -237,7 +251,10 @@ type tpBtfVariableSpecs struct {
 	FilterSyscalls       *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.VariableSpec `ebpf:"live_tasks"`
+	ReserveBytes         *ebpf.VariableSpec `ebpf:"reserve_bytes"`
+	RingBytes            *ebpf.VariableSpec `ebpf:"ring_bytes"`
 	StringLimit          *ebpf.VariableSpec `ebpf:"string_limit"`
+	SummaryOnly          *ebpf.VariableSpec `ebpf:"summary_only"`
 	TracerCaps           *ebpf.VariableSpec `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.VariableSpec `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.VariableSpec `ebpf:"tracer_uid"`
@@ -272,6 +289,7 @@ func (o *tpBtfObjects) Close() error {
 // It can be passed to loadTpBtfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tpBtfMaps struct {
 	Counts *ebpf.Map `ebpf:"counts"`
+	Errnos *ebpf.Map `ebpf:"errnos"`
 	Events *ebpf.Map `ebpf:"events"`
 	Lost   *ebpf.Map `ebpf:"lost"`
 	Tasks  *ebpf.Map `ebpf:"tasks"`
@@ -280,6 +298,7 @@ type tpBtfMaps struct {
 func (m *tpBtfMaps) Close() error {
 	return _TpBtfClose(
 		m.Counts,
+		m.Errnos,
 		m.Events,
 		m.Lost,
 		m.Tasks,
@@ -303,7 +322,10 @@ type tpBtfVariables struct {
 	FilterSyscalls       *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.Variable `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.Variable `ebpf:"live_tasks"`
+	ReserveBytes         *ebpf.Variable `ebpf:"reserve_bytes"`
+	RingBytes            *ebpf.Variable `ebpf:"ring_bytes"`
 	StringLimit          *ebpf.Variable `ebpf:"string_limit"`
+	SummaryOnly          *ebpf.Variable `ebpf:"summary_only"`
 	TracerCaps           *ebpf.Variable `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.Variable `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.Variable `ebpf:"tracer_uid"`

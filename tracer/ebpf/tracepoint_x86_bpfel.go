@@ -17,6 +17,7 @@ import (
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	tracepointMapCounts               = "counts"
+	tracepointMapErrnos               = "errnos"
 	tracepointMapEvents               = "events"
 	tracepointMapLost                 = "lost"
 	tracepointMapNewborn              = "newborn"
@@ -40,7 +41,10 @@ const (
 	tracepointVarFilterSyscalls       = "filter_syscalls"
 	tracepointVarForkSeedTid          = "fork_seed_tid"
 	tracepointVarLiveTasks            = "live_tasks"
+	tracepointVarReserveBytes         = "reserve_bytes"
+	tracepointVarRingBytes            = "ring_bytes"
 	tracepointVarStringLimit          = "string_limit"
+	tracepointVarSummaryOnly          = "summary_only"
 	tracepointVarTracerCaps           = "tracer_caps"
 	tracepointVarTracerGid            = "tracer_gid"
 	tracepointVarTracerUid            = "tracer_uid"
@@ -109,6 +113,7 @@ type tracepointProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracepointMapSpecs struct {
 	Counts  *ebpf.MapSpec `ebpf:"counts"`
+	Errnos  *ebpf.MapSpec `ebpf:"errnos"`
 	Events  *ebpf.MapSpec `ebpf:"events"`
 	Lost    *ebpf.MapSpec `ebpf:"lost"`
 	Newborn *ebpf.MapSpec `ebpf:"newborn"`
@@ -132,7 +137,10 @@ type tracepointVariableSpecs struct {
 	FilterSyscalls       *ebpf.VariableSpec `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.VariableSpec `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.VariableSpec `ebpf:"live_tasks"`
+	ReserveBytes         *ebpf.VariableSpec `ebpf:"reserve_bytes"`
+	RingBytes            *ebpf.VariableSpec `ebpf:"ring_bytes"`
 	StringLimit          *ebpf.VariableSpec `ebpf:"string_limit"`
+	SummaryOnly          *ebpf.VariableSpec `ebpf:"summary_only"`
 	TracerCaps           *ebpf.VariableSpec `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.VariableSpec `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.VariableSpec `ebpf:"tracer_uid"`
@@ -167,6 +175,7 @@ func (o *tracepointObjects) Close() error {
 // It can be passed to loadTracepointObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracepointMaps struct {
 	Counts  *ebpf.Map `ebpf:"counts"`
+	Errnos  *ebpf.Map `ebpf:"errnos"`
 	Events  *ebpf.Map `ebpf:"events"`
 	Lost    *ebpf.Map `ebpf:"lost"`
 	Newborn *ebpf.Map `ebpf:"newborn"`
@@ -176,6 +185,7 @@ type tracepointMaps struct {
 func (m *tracepointMaps) Close() error {
 	return _TracepointClose(
 		m.Counts,
+		m.Errnos,
 		m.Events,
 		m.Lost,
 		m.Newborn,
@@ -200,7 +210,10 @@ type tracepointVariables struct {
 	FilterSyscalls       *ebpf.Variable `ebpf:"filter_syscalls"`
 	ForkSeedTid          *ebpf.Variable `ebpf:"fork_seed_tid"`
 	LiveTasks            *ebpf.Variable `ebpf:"live_tasks"`
+	ReserveBytes         *ebpf.Variable `ebpf:"reserve_bytes"`
+	RingBytes            *ebpf.Variable `ebpf:"ring_bytes"`
 	StringLimit          *ebpf.Variable `ebpf:"string_limit"`
+	SummaryOnly          *ebpf.Variable `ebpf:"summary_only"`
 	TracerCaps           *ebpf.Variable `ebpf:"tracer_caps"`
 	TracerGid            *ebpf.Variable `ebpf:"tracer_gid"`
 	TracerUid            *ebpf.Variable `ebpf:"tracer_uid"`
