@@ -298,8 +298,9 @@ struct call_count {
 	__u64 unfinished; // of which never returned: exit, exit_group, a task killed inside the call
 	__u64 errors;     // calls that returned -errno
 	__u64 total_ns;   // the durations of the calls that returned
-	__u64 min_ns;     // the shortest of them
-	__u64 max_ns;     // the longest of them
+	// With --summary only (a stream carries every duration):
+	__u64 min_ns; // the shortest of them
+	__u64 max_ns; // the longest of them
 	// hist counts the durations by log-linear bucket (hist_bucket).
 	__u64 hist[HIST_BUCKETS];
 };
@@ -855,6 +856,14 @@ static __always_inline void count_call(__u32 nr, long ret, __u64 duration_ns, bo
 		return;
 	}
 	c->total_ns += duration_ns;
+	if (ret < 0 && ret >= -4095) {
+		c->errors++;
+		count_errno(nr, -ret);
+	}
+	// The latencies are the summary's: a stream carries each call's
+	// duration, and its profile is made from them (no cost per call here).
+	if (!summary_only)
+		return;
 	if (c->calls - c->unfinished == 1 || duration_ns < c->min_ns)
 		c->min_ns = duration_ns;
 	if (duration_ns > c->max_ns)
@@ -862,10 +871,6 @@ static __always_inline void count_call(__u32 nr, long ret, __u64 duration_ns, bo
 	__u32 b = hist_bucket(duration_ns);
 	if (b < HIST_BUCKETS)
 		c->hist[b]++;
-	if (ret < 0 && ret >= -4095) {
-		c->errors++;
-		count_errno(nr, -ret);
-	}
 }
 
 // emit copies the record and its strings to the ring buffer; when it does
