@@ -619,6 +619,14 @@ static long capture_one(__u64 i, struct capturing *c)
 	return 0;
 }
 
+// at_exit says whether a capture of kind is read when the call returns
+// (otherwise when it enters).
+static __always_inline bool at_exit(__u8 kind)
+{
+	return kind == CAPTURE_BUF_OUT || kind == CAPTURE_STRUCT_OUT || kind == CAPTURE_PATH_OUT ||
+	       kind == CAPTURE_DIRENTS || kind == CAPTURE_SOCKADDR_OUT;
+}
+
 // read_captures reads the arguments that capture_specs lists for nr: at
 // entry (exit false), or at exit (exit true; the call returned ret).
 static __always_inline void read_captures(struct task_state *st, __u32 nr, bool exit, long ret)
@@ -627,6 +635,14 @@ static __always_inline void read_captures(struct task_state *st, __u32 nr, bool 
 		return;
 	const volatile struct capture_spec *spec = &capture_specs[nr & (MAX_SYSCALLS - 1)];
 	if (spec->kind[0] == CAPTURE_NONE)
+		return;
+	// Most calls read at one end only (openat's path at entry, read's
+	// buffer at exit): the loop is not started for the other end.
+	bool work = exit && (st->flags & TASK_FAULTED);
+#pragma unroll
+	for (int i = 0; i < MAX_CAPTURES; i++)
+		work = work || (spec->kind[i] != CAPTURE_NONE && at_exit(spec->kind[i]) == exit);
+	if (!work)
 		return;
 	struct capturing c = {.st = st, .spec = spec, .nr = nr, .ret = ret, .exit = exit};
 	bpf_loop(MAX_CAPTURES, capture_one, &c, 0);
