@@ -205,7 +205,9 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Most bytes need no escaping: skip them eight at a time.
+		// Most bytes need no escaping: skip them eight at a time while
+		// none of the eight needs it, then one at a time up to the one
+		// that does (rather than testing eight again after each byte).
 		for i+8 <= len(s) {
 			w := s[i : i+8]
 			if jsonEscape[w[0]]|jsonEscape[w[1]]|jsonEscape[w[2]]|jsonEscape[w[3]]|
@@ -214,14 +216,13 @@ func appendString(b []byte, s string) []byte {
 			}
 			i += 8
 		}
+		for i < len(s) && jsonEscape[s[i]] == 0 {
+			i++
+		}
 		if i >= len(s) {
 			break
 		}
 		c := s[i]
-		if jsonEscape[c] == 0 {
-			i++
-			continue
-		}
 		b = append(b, s[start:i]...)
 		switch {
 		case c == '"':

@@ -58,7 +58,9 @@ func scanArgs(s string, i int, splits []int) (end int, how argsEnd, out []int) {
 	n := len(s)
 	decorations := true // false once one failed to close: '<' is then text
 	for i < n {
-		// Most bytes are ordinary: skip them eight at a time.
+		// Most bytes are ordinary: skip them eight at a time while none of
+		// the eight is special, then one at a time up to the one that is
+		// (rather than testing eight again after each ordinary byte).
 		for i+8 <= n {
 			b := s[i : i+8]
 			if argClass[b[0]]|argClass[b[1]]|argClass[b[2]]|argClass[b[3]]|
@@ -66,6 +68,9 @@ func scanArgs(s string, i int, splits []int) (end int, how argsEnd, out []int) {
 				break
 			}
 			i += 8
+		}
+		for i < n && argClass[s[i]] == clsNone {
+			i++
 		}
 		if i >= n {
 			break
