@@ -222,14 +222,6 @@ func (f *csvField) append(b []byte, s string) []byte {
 	return b
 }
 
-// load64 returns the first eight bytes of s as one word (the compiler
-// makes it one load).
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
 // csvSpecialIn reports whether any of the eight bytes in w is marked in
 // csvSpecial: non-ASCII (the high bit), NUL, comma, quote, CR or LF. A
 // byte is found by turning it into zero (XOR) and testing for a zero byte.

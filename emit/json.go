@@ -2,6 +2,7 @@ package emit
 
 import (
 	"io"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
@@ -196,35 +197,46 @@ var jsonEscape = func() (t [256]uint8) {
 	return t
 }()
 
+// jsonEscapeIn returns the eight bytes of w (the first in the low byte)
+// with the high bit set in the lowest one that jsonEscape marks, if any,
+// and nothing below it (bytes above it may be set or not). A byte below
+// 0x20, or one turned into zero by XOR with '"' or '\\', borrows when
+// subtracted from, and a borrow runs only upwards, so the lowest mark is
+// exact; bytes >= 0x80 carry their own high bit.
+func jsonEscapeIn(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^(ones*'"'), w^(ones*'\\')
+	return (w | (w - ones*0x20) | (quote - ones) | (backslash - ones)) & highs
+}
+
 const hexDigits = "0123456789abcdef"
 
 // appendString appends s as a JSON string. Bytes that are not valid UTF-8
 // (and NUL and other control bytes, escaped) still give valid JSON: each
 // invalid byte becomes U+FFFD.
+//
+// It goes a word of eight bytes at a time (see shortWord): each word is
+// stored whole into the output, which then keeps the bytes before the
+// first one that needs escaping, so that the text, made of short strings,
+// is copied without a call per piece.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	start := 0
 	for i := 0; i < len(s); {
-		// Most bytes need no escaping: skip them eight at a time while
-		// none of the eight needs it, then one at a time up to the one
-		// that does (rather than testing eight again after each byte).
-		for i+8 <= len(s) {
-			w := s[i : i+8]
-			if jsonEscape[w[0]]|jsonEscape[w[1]]|jsonEscape[w[2]]|jsonEscape[w[3]]|
-				jsonEscape[w[4]]|jsonEscape[w[5]]|jsonEscape[w[6]]|jsonEscape[w[7]] != 0 {
-				break
-			}
-			i += 8
+		w, n := uint64(0), 8
+		if len(s)-i >= 8 {
+			w = load64(s[i:])
+		} else {
+			w, n = shortWord(s[i:])
 		}
-		for i < len(s) && jsonEscape[s[i]] == 0 {
-			i++
+		k := n
+		if m := jsonEscapeIn(w); m != 0 {
+			k = bits.TrailingZeros64(m) >> 3
 		}
-		if i >= len(s) {
-			break
+		b = appendWord(b, w, k)
+		if i += k; k == n {
+			continue
 		}
-		c := s[i]
-		b = append(b, s[start:i]...)
-		switch {
+		switch c := s[i]; {
 		case c == '"':
 			b = append(b, '\\', '"')
 			i++
@@ -252,8 +264,6 @@ func appendString(b []byte, s string) []byte {
 			}
 			i += size
 		}
-		start = i
 	}
-	b = append(b, s[start:]...)
 	return append(b, '"')
 }

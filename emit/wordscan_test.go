@@ -1,0 +1,102 @@
+package emit
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+)
+
+// lowestMarked is the index of the lowest byte of w whose high bit mask
+// sets, or 8.
+func lowestMarked(w [8]byte, mask func(uint64) uint64) int {
+	m := mask(load64(string(w[:])))
+	for k := range 8 {
+		if m&(0x80<<(8*k)) != 0 {
+			return k
+		}
+	}
+	return 8
+}
+
+// firstMarked is the index of the first byte of w that table marks, or 8.
+func firstMarked(w [8]byte, table *[256]uint8) int {
+	for k, c := range w {
+		if table[c] != 0 {
+			return k
+		}
+	}
+	return 8
+}
+
+// checkWordScan checks that a word-at-a-time search finds the same first
+// byte as its table: every byte value at every place among ordinary
+// bytes, each pair of values side by side (a borrow crosses into the next
+// byte), and random words, some with bytes >= 0x80.
+func checkWordScan(t *testing.T, mask func(uint64) uint64, table *[256]uint8) {
+	t.Helper()
+	check := func(w [8]byte) {
+		t.Helper()
+		if got, want := lowestMarked(w, mask), firstMarked(w, table); got != want {
+			t.Fatalf("word %q: byte %d found first, want %d", w[:], got, want)
+		}
+	}
+	for at := range 8 {
+		for c := range 256 {
+			w := [8]byte{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'}
+			w[at] = byte(c)
+			check(w)
+		}
+	}
+	for a := range 256 {
+		for b := range 256 {
+			check([8]byte{'x', 'y', 'z', byte(a), byte(b), '_', '0', ' '})
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var w [8]byte
+		for k := range w {
+			if rng.IntN(2) == 0 {
+				w[k] = byte(rng.IntN(0x80))
+			} else {
+				w[k] = byte(rng.IntN(256))
+			}
+		}
+		check(w)
+	}
+}
+
+func TestJSONEscapeIn(t *testing.T) { checkWordScan(t, jsonEscapeIn, &jsonEscape) }
+
+// randomText returns n bytes drawn mostly from the ones an encoder must
+// treat specially, so that runs of them meet every word boundary.
+func randomText(rng *rand.Rand, n int) string {
+	const special = "\"\\,\r\n\x00\x01\x1f\x7f\xc3\xa9\xe2\x82\xac\xff\xed\xa0 a"
+	b := make([]byte, n)
+	for k := range b {
+		if rng.IntN(3) == 0 {
+			b[k] = special[rng.IntN(len(special))]
+		} else {
+			b[k] = 'a' + byte(rng.IntN(26))
+		}
+	}
+	return string(b)
+}
+
+// TestAppendStringRandom: random strings of every length up to 40, with
+// special bytes at every place, encode to JSON that decodes to the text
+// with invalid bytes as U+FFFD.
+func TestAppendStringRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 50000 {
+		s := randomText(rng, rng.IntN(41))
+		out := appendString(nil, s)
+		var got string
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%q encodes to %q: %v", s, out, err)
+		}
+		if want := replaceInvalid(s); got != want {
+			t.Fatalf("%q encodes to %q, which decodes to %q, want %q", s, out, got, want)
+		}
+	}
+}
