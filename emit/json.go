@@ -186,20 +186,11 @@ func isJSONNumber(s string) bool {
 	return i == len(s)
 }
 
-// jsonEscape is 1 for the bytes that cannot go into a JSON string as they
-// are: quote, backslash, control bytes, and non-ASCII (checked as UTF-8).
-var jsonEscape = func() (t [256]uint8) {
-	for c := range t {
-		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
-			t[c] = 1
-		}
-	}
-	return t
-}()
-
 // jsonEscapeIn returns the eight bytes of w (the first in the low byte)
-// with the high bit set in the lowest one that jsonEscape marks, if any,
-// and nothing below it (bytes above it may be set or not). A byte below
+// with the high bit set in the lowest byte that cannot go into a JSON
+// string as it is (quote, backslash, control bytes, and non-ASCII, which
+// is checked as UTF-8), if any, and nothing below it (bytes above it may
+// be set or not). A byte below
 // 0x20, or one turned into zero by XOR with '"' or '\\', borrows when
 // subtracted from, and a borrow runs only upwards, so the lowest mark is
 // exact; bytes >= 0x80 carry their own high bit.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
+	"unicode/utf8"
 )
 
 // lowestMarked is the index of the lowest byte of w whose high bit mask
@@ -66,7 +67,33 @@ func checkWordScan(t *testing.T, mask func(uint64) uint64, table *[256]uint8) {
 	}
 }
 
+// jsonEscape, the reference of jsonEscapeIn, is 1 for the bytes that cannot go into a JSON string as they
+// are: quote, backslash, control bytes, and non-ASCII (checked as UTF-8).
+var jsonEscape = func() (t [256]uint8) {
+	for c := range t {
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
 func TestJSONEscapeIn(t *testing.T) { checkWordScan(t, jsonEscapeIn, &jsonEscape) }
+
+// csvSpecial, the reference of csvSpecialIn, is 1 for the bytes a CSV field cannot hold as they are: those
+// that make it quoted (comma, quote, CR, LF), NUL, and non-ASCII bytes,
+// which are checked as UTF-8.
+var csvSpecial = func() (t [256]uint8) {
+	for _, c := range []byte{',', '"', '\r', '\n', 0} {
+		t[c] = 1
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = 1
+	}
+	return t
+}()
+
+func TestCSVSpecialIn(t *testing.T) { checkWordScan(t, csvSpecialIn, &csvSpecial) }
 
 // randomText returns n bytes drawn mostly from the ones an encoder must
 // treat specially, so that runs of them meet every word boundary.
