@@ -95,10 +95,10 @@ func appendCSVRecord(b []byte, ev *parse.Event, raw bool) []byte {
 		b = AppendCSVField(b, ev.Rel)
 	}
 	b = append(b, ',')
-	b = strconv.AppendInt(b, ev.Pid, 10)
+	b = appendInt(b, ev.Pid)
 	b = append(b, ',')
 	if ev.Tgid != 0 {
-		b = strconv.AppendInt(b, ev.Tgid, 10)
+		b = appendInt(b, ev.Tgid)
 	}
 	b = append(b, ',')
 	if ev.Comm != "" {
@@ -117,7 +117,7 @@ func appendCSVRecord(b []byte, ev *parse.Event, raw bool) []byte {
 		}
 		b = append(b, ',')
 		if ev.HasRetval {
-			b = strconv.AppendInt(b, ev.Retval, 10)
+			b = appendInt(b, ev.Retval)
 		}
 		b = append(b, ',')
 		b = AppendCSVField(b, ev.Errno)
@@ -131,7 +131,7 @@ func appendCSVRecord(b []byte, ev *parse.Event, raw bool) []byte {
 		}
 		b = append(b, ',')
 		if ev.HasDuration {
-			b = strconv.AppendInt(b, ev.DurationNs, 10)
+			b = appendInt(b, ev.DurationNs)
 		}
 		// signal, siginfo, exit_code, core_dumped: not a call's
 		b = append(b, ",,,,,"...)
@@ -154,7 +154,7 @@ func appendCSVRecord(b []byte, ev *parse.Event, raw bool) []byte {
 		}
 		b = append(b, ",,"...)
 		if ev.HasExitCode {
-			b = strconv.AppendInt(b, ev.ExitCode, 10)
+			b = appendInt(b, ev.ExitCode)
 		}
 		b = append(b, ',')
 		b = strconv.AppendBool(b, ev.CoreDumped)

@@ -3,7 +3,6 @@ package emit
 import (
 	"io"
 	"math/bits"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/stracectl/stracectl/parse"
@@ -71,10 +70,10 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 		b = append(b, ev.Rel...)
 	}
 	b = append(b, `,"pid":`...)
-	b = strconv.AppendInt(b, ev.Pid, 10)
+	b = appendInt(b, ev.Pid)
 	if ev.Tgid != 0 {
 		b = append(b, `,"tgid":`...)
-		b = strconv.AppendInt(b, ev.Tgid, 10)
+		b = appendInt(b, ev.Tgid)
 	}
 	if ev.Comm != "" {
 		b = append(b, `,"comm":`...)
@@ -99,12 +98,16 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 		}
 		b = append(b, `,"retval":`...)
 		if ev.HasRetval {
-			b = strconv.AppendInt(b, ev.Retval, 10)
+			b = appendInt(b, ev.Retval)
 		} else {
 			b = append(b, "null"...)
 		}
-		b = append(b, `,"errno":`...)
-		b = appendString(b, ev.Errno)
+		if ev.Errno == "" {
+			b = append(b, `,"errno":""`...)
+		} else {
+			b = append(b, `,"errno":`...)
+			b = appendString(b, ev.Errno)
+		}
 		if ev.Errmsg != "" {
 			b = append(b, `,"errmsg":`...)
 			b = appendString(b, ev.Errmsg)
@@ -115,7 +118,7 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 		}
 		if ev.HasDuration {
 			b = append(b, `,"duration_ns":`...)
-			b = strconv.AppendInt(b, ev.DurationNs, 10)
+			b = appendInt(b, ev.DurationNs)
 		}
 	case parse.KindSignal:
 		b = append(b, `,"signal":`...)
@@ -127,7 +130,7 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 	case parse.KindExit:
 		if ev.HasExitCode {
 			b = append(b, `,"exit_code":`...)
-			b = strconv.AppendInt(b, ev.ExitCode, 10)
+			b = appendInt(b, ev.ExitCode)
 		}
 		if ev.Signal != "" {
 			b = append(b, `,"signal":`...)

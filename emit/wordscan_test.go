@@ -2,7 +2,9 @@ package emit
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 )
@@ -124,6 +126,23 @@ func TestAppendStringRandom(t *testing.T) {
 		}
 		if want := replaceInvalid(s); got != want {
 			t.Fatalf("%q encodes to %q, which decodes to %q, want %q", s, out, got, want)
+		}
+	}
+}
+
+// TestAppendInt: appendInt writes what strconv does, at every number of
+// digits, at the edges of its fast path and beyond it.
+func TestAppendInt(t *testing.T) {
+	values := []int64{math.MinInt64, math.MaxInt64, -1, -99, 1e16 - 1, 1e16, 1e16 + 1}
+	for v := range int64(1000) {
+		values = append(values, v)
+	}
+	for p := int64(10); p <= 1e18; p *= 10 {
+		values = append(values, p-1, p, p+1, -p)
+	}
+	for _, v := range values {
+		if got, want := string(appendInt([]byte("x"), v)), "x"+strconv.FormatInt(v, 10); got != want {
+			t.Errorf("appendInt(%d) = %q, want %q", v, got, want)
 		}
 	}
 }
