@@ -429,6 +429,11 @@ func cutDuration(s string) (before string, ns int64, found, ok bool) {
 func trimBlank(s string) string { return trimBlankRight(trimBlankLeft(s)) }
 
 func trimBlankLeft(s string) string {
+	// strace pads a call to put its " = " in column 40: eight spaces are
+	// skipped at a time.
+	for len(s) >= 8 && s[:8] == "        " {
+		s = s[8:]
+	}
 	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
 		s = s[1:]
 	}
