@@ -2,6 +2,7 @@ package emit
 
 import (
 	"io"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode"
@@ -39,10 +40,12 @@ func csvFields(raw bool) []*parse.Field {
 // are empty fields. Text is made loadable by databases: invalid UTF-8 and
 // NUL bytes (which PostgreSQL text cannot hold) become U+FFFD. It encodes
 // in one pass into its buffer, as encoding/csv would quote (a test keeps
-// them equal), without allocating per event.
+// them equal, and the columns equal to parse.Fields), without allocating
+// per event.
 type CSVWriter struct {
 	w      io.Writer
-	fields []*parse.Field
+	fields []*parse.Field // the columns, for the header
+	raw    bool
 	header bool
 	buf    []byte
 	err    error
@@ -50,7 +53,7 @@ type CSVWriter struct {
 
 // NewCSV returns a CSVWriter writing to w; raw adds the "raw" column.
 func NewCSV(w io.Writer, raw bool) *CSVWriter {
-	return &CSVWriter{w: w, fields: csvFields(raw), buf: make([]byte, 0, flushSize+flushSize/4)}
+	return &CSVWriter{w: w, fields: csvFields(raw), raw: raw, buf: make([]byte, 0, flushSize+flushSize/4)}
 }
 
 // Write encodes ev as one record, after the header on the first call; the
@@ -60,33 +63,113 @@ func (c *CSVWriter) Write(ev *parse.Event) error {
 		return c.err
 	}
 	c.writeHeader()
-	b, k := c.buf, ev.Kind
-	for i, f := range c.fields {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		// Not written (f.Written), or null: an empty field.
-		if !f.Kinds.Has(k) || (f.Nullable || !f.Always.Has(k)) && !f.Known(ev) {
-			continue
-		}
-		switch f.Type {
-		case parse.Enum:
-			b = append(b, f.Kind(ev).String()...)
-		case parse.String, parse.Number:
-			b = AppendCSVField(b, f.Text(ev))
-		case parse.Integer:
-			b = strconv.AppendInt(b, f.Int(ev), 10)
-		case parse.Boolean:
-			b = strconv.AppendBool(b, f.Bool(ev))
-		case parse.Strings:
-			b = appendCSVJoined(b, f.List(ev))
-		}
-	}
-	c.buf = append(b, '\n')
+	c.buf = appendCSVRecord(c.buf, ev, c.raw)
 	if len(c.buf) >= flushSize {
 		return c.Flush()
 	}
 	return nil
+}
+
+// appendCSVRecord appends ev as one record and a newline: the columns of
+// parse.Fields in their order, written field by field as AppendJSON does,
+// so that a record costs no loop over the field table. A field an event of
+// its kind does not carry, or whose value is unknown or null, is empty; an
+// event of no valid kind has every field empty.
+func appendCSVRecord(b []byte, ev *parse.Event, raw bool) []byte {
+	k := ev.Kind
+	if !parse.AllKinds.Has(k) {
+		n := len(parse.Fields) - 1
+		if !raw {
+			n-- // raw, the one column written only on request, is last
+		}
+		b = append(b, ",,,,,,,,,,,,,,,,,,,,,,,,"[:n]...)
+		return append(b, '\n')
+	}
+	b = append(b, k.String()...)
+	b = append(b, ',')
+	if ev.Time != "" {
+		b = AppendCSVField(b, ev.Time)
+	}
+	b = append(b, ',')
+	if ev.Rel != "" {
+		b = AppendCSVField(b, ev.Rel)
+	}
+	b = append(b, ',')
+	b = appendInt(b, ev.Pid)
+	b = append(b, ',')
+	if ev.Tgid != 0 {
+		b = appendInt(b, ev.Tgid)
+	}
+	b = append(b, ',')
+	if ev.Comm != "" {
+		b = AppendCSVField(b, ev.Comm)
+	}
+	b = append(b, ',')
+	switch k {
+	case parse.KindSyscall:
+		// syscall, args, ret, retval, errno, errmsg, note, duration_ns
+		b = AppendCSVField(b, ev.Syscall)
+		b = append(b, ',')
+		b = appendCSVJoined(b, ev.Args)
+		b = append(b, ',')
+		if ev.Returned {
+			b = AppendCSVField(b, ev.Ret)
+		}
+		b = append(b, ',')
+		if ev.HasRetval {
+			b = appendInt(b, ev.Retval)
+		}
+		b = append(b, ',')
+		b = AppendCSVField(b, ev.Errno)
+		b = append(b, ',')
+		if ev.Errmsg != "" {
+			b = AppendCSVField(b, ev.Errmsg)
+		}
+		b = append(b, ',')
+		if ev.Note != "" {
+			b = AppendCSVField(b, ev.Note)
+		}
+		b = append(b, ',')
+		if ev.HasDuration {
+			b = appendInt(b, ev.DurationNs)
+		}
+		// signal, siginfo, exit_code, core_dumped: not a call's
+		b = append(b, ",,,,,"...)
+	case parse.KindSignal:
+		// the call's eight columns, then signal, siginfo
+		b = append(b, ",,,,,,,,"...)
+		b = AppendCSVField(b, ev.Signal)
+		b = append(b, ',')
+		if ev.Siginfo != "" {
+			b = AppendCSVField(b, ev.Siginfo)
+		}
+		// exit_code, core_dumped: not a signal's
+		b = append(b, ",,,"...)
+	case parse.KindExit:
+		// the call's eight columns, then signal, siginfo (not an exit's),
+		// exit_code, core_dumped
+		b = append(b, ",,,,,,,,"...)
+		if ev.Signal != "" {
+			b = AppendCSVField(b, ev.Signal)
+		}
+		b = append(b, ",,"...)
+		if ev.HasExitCode {
+			b = appendInt(b, ev.ExitCode)
+		}
+		b = append(b, ',')
+		b = strconv.AppendBool(b, ev.CoreDumped)
+		b = append(b, ',')
+	}
+	if ev.Secontext != "" {
+		b = AppendCSVField(b, ev.Secontext)
+	}
+	if raw {
+		b = append(b, ',')
+		if ev.Raw != "" {
+			b = AppendCSVField(b, ev.Raw)
+		}
+	}
+	return append(b, '\n')
 }
 
 // writeHeader buffers the header row, once.
@@ -124,19 +207,6 @@ func (c *CSVWriter) Close() error {
 	}
 	return c.Flush()
 }
-
-// csvSpecial is 1 for the bytes a CSV field cannot hold as they are: those
-// that make it quoted (comma, quote, CR, LF), NUL, and non-ASCII bytes,
-// which are checked as UTF-8.
-var csvSpecial = func() (t [256]uint8) {
-	for _, c := range []byte{',', '"', '\r', '\n', 0} {
-		t[c] = 1
-	}
-	for c := utf8.RuneSelf; c < 256; c++ {
-		t[c] = 1
-	}
-	return t
-}()
 
 // AppendCSVField appends s as one CSV field, quoted when encoding/csv
 // would quote it (a comma, quote, CR or LF in it, a leading space, or the
@@ -178,66 +248,64 @@ type csvField struct {
 	quoted bool
 }
 
-// append appends s, cleaned, quoting the field when s calls for it.
+// append appends s, cleaned, quoting the field when s calls for it. It
+// goes a word of eight bytes at a time, as appendString does for JSON.
 func (f *csvField) append(b []byte, s string) []byte {
-	for len(s) > 0 {
-		// Copy the bytes that need nothing done, eight at a time if it can.
-		i := 0
-		for i+8 <= len(s) && !csvSpecialIn(load64(s[i:])) {
-			i += 8
+	for i := 0; i < len(s); {
+		w, n := uint64(0), 8
+		if len(s)-i >= 8 {
+			w = load64(s[i:])
+		} else {
+			w, n = shortWord(s[i:])
 		}
-		for i < len(s) && csvSpecial[s[i]] == 0 {
-			i++
+		k := n
+		if m := csvSpecialIn(w); m != 0 {
+			k = bits.TrailingZeros64(m) >> 3
 		}
-		b = append(b, s[:i]...)
-		if s = s[i:]; s == "" {
-			break
+		b = appendWord(b, w, k)
+		if i += k; k == n {
+			continue
 		}
-		switch c := s[0]; {
+		switch c := s[i]; {
 		case c == ',' || c == '\r' || c == '\n':
 			b = append(f.quote(b), c)
-			s = s[1:]
+			i++
 		case c == '"':
 			b = append(f.quote(b), '"', '"')
-			s = s[1:]
+			i++
 		case c == 0:
 			b = append(b, "\uFFFD"...)
-			s = s[1:]
+			i++
 		default:
-			r, size := utf8.DecodeRuneInString(s)
+			r, size := utf8.DecodeRuneInString(s[i:])
 			if r != utf8.RuneError || size > 1 {
-				b = append(b, s[:size]...)
-				s = s[size:]
+				b = append(b, s[i:i+size]...)
+				i += size
 				continue
 			}
 			b = append(b, "\uFFFD"...)
-			for s != "" && s[0] >= utf8.RuneSelf {
-				if r, size := utf8.DecodeRuneInString(s); r != utf8.RuneError || size > 1 {
+			for i < len(s) && s[i] >= utf8.RuneSelf {
+				if r, size := utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError || size > 1 {
 					break
 				}
-				s = s[1:]
+				i++
 			}
 		}
 	}
 	return b
 }
 
-// load64 returns the first eight bytes of s as one word (the compiler
-// makes it one load).
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-// csvSpecialIn reports whether any of the eight bytes in w is marked in
-// csvSpecial: non-ASCII (the high bit), NUL, comma, quote, CR or LF. A
-// byte is found by turning it into zero (XOR) and testing for a zero byte.
-func csvSpecialIn(w uint64) bool {
+// csvSpecialIn returns the eight bytes of w (the first in the low byte)
+// with the high bit set in the lowest byte a CSV field cannot hold as it
+// is, if any, and nothing below it (bytes above it may be set or not):
+// those that make it quoted (comma, quote, CR, LF), NUL, and non-ASCII
+// bytes, which are checked as UTF-8. Each of those is turned into zero
+// (XOR), which borrows when subtracted from; a borrow runs only upwards,
+// so the lowest mark is exact.
+func csvSpecialIn(w uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	comma, quote, cr, lf := w^(ones*','), w^(ones*'"'), w^(ones*'\r'), w^(ones*'\n')
-	zeros := (w-ones)&^w | (comma-ones)&^comma | (quote-ones)&^quote | (cr-ones)&^cr | (lf-ones)&^lf
-	return (w|zeros)&highs != 0
+	return (w | (w - ones) | (comma - ones) | (quote - ones) | (cr - ones) | (lf - ones)) & highs
 }
 
 // quote makes the field quoted, if it is not yet: the opening quote goes

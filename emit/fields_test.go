@@ -39,6 +39,13 @@ func TestAppendJSONAgreesWithFields(t *testing.T) {
 func TestCSVMatchesEncodingCSV(t *testing.T) {
 	events, _ := benchEvents(t, true)
 	events = append(events, edgeEvents()...)
+	// every field of every kind set, and events of no valid kind
+	for _, k := range []parse.Kind{0, parse.KindSyscall, parse.KindSignal, parse.KindExit, 4, 200} {
+		events = append(events, parse.Event{Kind: k, Time: "t", Rel: "0.1", Pid: 1, Tgid: 2, Comm: "c", Secontext: "s_t",
+			Syscall: "read", Args: []string{"3", "a,b"}, Ret: "0", Returned: true, Retval: 0, HasRetval: true,
+			Errno: "E", Errmsg: "m", Note: "n", DurationNs: 5, HasDuration: true, Signal: "SIGKILL", Siginfo: "{}",
+			ExitCode: 1, HasExitCode: true, CoreDumped: true, Raw: "r"})
+	}
 	for _, raw := range []bool{false, true} {
 		var got, want bytes.Buffer
 		w := NewCSV(&got, raw)

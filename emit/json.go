@@ -2,7 +2,7 @@ package emit
 
 import (
 	"io"
-	"strconv"
+	"math/bits"
 	"unicode/utf8"
 
 	"github.com/stracectl/stracectl/parse"
@@ -70,10 +70,10 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 		b = append(b, ev.Rel...)
 	}
 	b = append(b, `,"pid":`...)
-	b = strconv.AppendInt(b, ev.Pid, 10)
+	b = appendInt(b, ev.Pid)
 	if ev.Tgid != 0 {
 		b = append(b, `,"tgid":`...)
-		b = strconv.AppendInt(b, ev.Tgid, 10)
+		b = appendInt(b, ev.Tgid)
 	}
 	if ev.Comm != "" {
 		b = append(b, `,"comm":`...)
@@ -98,12 +98,16 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 		}
 		b = append(b, `,"retval":`...)
 		if ev.HasRetval {
-			b = strconv.AppendInt(b, ev.Retval, 10)
+			b = appendInt(b, ev.Retval)
 		} else {
 			b = append(b, "null"...)
 		}
-		b = append(b, `,"errno":`...)
-		b = appendString(b, ev.Errno)
+		if ev.Errno == "" {
+			b = append(b, `,"errno":""`...)
+		} else {
+			b = append(b, `,"errno":`...)
+			b = appendString(b, ev.Errno)
+		}
 		if ev.Errmsg != "" {
 			b = append(b, `,"errmsg":`...)
 			b = appendString(b, ev.Errmsg)
@@ -114,7 +118,7 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 		}
 		if ev.HasDuration {
 			b = append(b, `,"duration_ns":`...)
-			b = strconv.AppendInt(b, ev.DurationNs, 10)
+			b = appendInt(b, ev.DurationNs)
 		}
 	case parse.KindSignal:
 		b = append(b, `,"signal":`...)
@@ -126,7 +130,7 @@ func AppendJSON(b []byte, ev *parse.Event) []byte {
 	case parse.KindExit:
 		if ev.HasExitCode {
 			b = append(b, `,"exit_code":`...)
-			b = strconv.AppendInt(b, ev.ExitCode, 10)
+			b = appendInt(b, ev.ExitCode)
 		}
 		if ev.Signal != "" {
 			b = append(b, `,"signal":`...)
@@ -185,45 +189,48 @@ func isJSONNumber(s string) bool {
 	return i == len(s)
 }
 
-// jsonEscape is 1 for the bytes that cannot go into a JSON string as they
-// are: quote, backslash, control bytes, and non-ASCII (checked as UTF-8).
-var jsonEscape = func() (t [256]uint8) {
-	for c := range t {
-		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
-			t[c] = 1
-		}
-	}
-	return t
-}()
+// jsonEscapeIn returns the eight bytes of w (the first in the low byte)
+// with the high bit set in the lowest byte that cannot go into a JSON
+// string as it is (quote, backslash, control bytes, and non-ASCII, which
+// is checked as UTF-8), if any, and nothing below it (bytes above it may
+// be set or not). A byte below
+// 0x20, or one turned into zero by XOR with '"' or '\\', borrows when
+// subtracted from, and a borrow runs only upwards, so the lowest mark is
+// exact; bytes >= 0x80 carry their own high bit.
+func jsonEscapeIn(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^(ones*'"'), w^(ones*'\\')
+	return (w | (w - ones*0x20) | (quote - ones) | (backslash - ones)) & highs
+}
 
 const hexDigits = "0123456789abcdef"
 
 // appendString appends s as a JSON string. Bytes that are not valid UTF-8
 // (and NUL and other control bytes, escaped) still give valid JSON: each
 // invalid byte becomes U+FFFD.
+//
+// It goes a word of eight bytes at a time (see shortWord): each word is
+// stored whole into the output, which then keeps the bytes before the
+// first one that needs escaping, so that the text, made of short strings,
+// is copied without a call per piece.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	start := 0
 	for i := 0; i < len(s); {
-		// Most bytes need no escaping: skip them eight at a time.
-		for i+8 <= len(s) {
-			w := s[i : i+8]
-			if jsonEscape[w[0]]|jsonEscape[w[1]]|jsonEscape[w[2]]|jsonEscape[w[3]]|
-				jsonEscape[w[4]]|jsonEscape[w[5]]|jsonEscape[w[6]]|jsonEscape[w[7]] != 0 {
-				break
-			}
-			i += 8
+		w, n := uint64(0), 8
+		if len(s)-i >= 8 {
+			w = load64(s[i:])
+		} else {
+			w, n = shortWord(s[i:])
 		}
-		if i >= len(s) {
-			break
+		k := n
+		if m := jsonEscapeIn(w); m != 0 {
+			k = bits.TrailingZeros64(m) >> 3
 		}
-		c := s[i]
-		if jsonEscape[c] == 0 {
-			i++
+		b = appendWord(b, w, k)
+		if i += k; k == n {
 			continue
 		}
-		b = append(b, s[start:i]...)
-		switch {
+		switch c := s[i]; {
 		case c == '"':
 			b = append(b, '\\', '"')
 			i++
@@ -251,8 +258,6 @@ func appendString(b []byte, s string) []byte {
 			}
 			i += size
 		}
-		start = i
 	}
-	b = append(b, s[start:]...)
 	return append(b, '"')
 }

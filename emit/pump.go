@@ -11,7 +11,9 @@ import (
 )
 
 // Sender takes batches of events and returns an empty slice to fill next:
-// a Stream.
+// a Stream. The slice it returns is one it is done with, and with every
+// batch sent before it, so that a parser may reuse what their events
+// pointed into (parse.Options.Recycle).
 type Sender interface {
 	Send(batch []parse.Event) ([]parse.Event, error)
 }
@@ -62,6 +64,7 @@ func Read[R parse.Reader](p *Pump, name string, out Sender, newReader func(io.Re
 		defer in.Close()
 	}
 	opts := p.Options
+	opts.Recycle = true // out gives each batch's slice back only once done with it (Sender)
 	if pid, ok := parse.PidFromFileName(name); ok && name != "-" && opts.DefaultPid == 0 {
 		opts.DefaultPid = pid // strace -ff -o PREFIX writes PREFIX.PID, lines without a pid
 	}

@@ -28,6 +28,8 @@ type blocks struct {
 	// plain ASCII input (nearly all strace output) need no UTF-8 check.
 	high     int
 	lineHigh bool
+
+	recycle *recycler // the blocks to reuse (Options.Recycle); nil: none
 }
 
 // indexHigh returns the index of the first byte >= 0x80 in b, or -1,
@@ -124,8 +126,15 @@ func (b *blocks) fill() (dropped string) {
 			size *= 2
 		}
 		size = min(size, max(blockSize, MaxLineBytes+1))
-		nb := make([]byte, len(tail), size)
-		copy(nb, tail)
+		var nb []byte
+		if size == blockSize {
+			nb = b.recycle.block()
+		}
+		if nb == nil {
+			nb = make([]byte, 0, size)
+		}
+		nb = append(nb, tail...)
+		b.recycle.retireBlock(b.buf)
 		b.buf, b.pos = nb, 0
 		b.findHigh(0)
 	}

@@ -15,6 +15,8 @@ type lineParser struct {
 	args   []string // backing store of Args slices
 	splits []int    // reused by scanArgs
 
+	recycle *recycler // the arenas to reuse (Options.Recycle); nil: none
+
 	// scratch of closeEcho: a write's data, its count, an echo's text
 	echoData, echoCount, echoWant []byte
 
@@ -273,7 +275,7 @@ func epochAhead(s string, j int) bool {
 func (lp *lineParser) epochTime(stamp string) string {
 	start := len(lp.arena)
 	if cap(lp.arena)-start < 40 {
-		lp.arena = make([]byte, 0, arenaNext(cap(lp.arena), firstArenaSize, arenaSize))
+		lp.arena = lp.newArena(0)
 		start = 0
 	}
 	sec, frac, dot := strings.Cut(stamp, ".")
@@ -313,7 +315,7 @@ func (lp *lineParser) concat(parts ...string) string {
 			}
 			return unsafe.String(&b[0], n)
 		}
-		lp.arena = make([]byte, 0, max(n, arenaNext(cap(lp.arena), firstArenaSize, arenaSize)))
+		lp.arena = lp.newArena(n)
 	}
 	start := len(lp.arena)
 	for _, s := range parts {
@@ -369,7 +371,7 @@ func (lp *lineParser) escapeInvalidUTF8(s string) string {
 		i += size
 	}
 	if cap(lp.arena)-len(lp.arena) < n {
-		lp.arena = make([]byte, 0, max(n, arenaNext(cap(lp.arena), firstArenaSize, arenaSize)))
+		lp.arena = lp.newArena(n)
 	}
 	start := len(lp.arena)
 	for i := 0; i < len(s); {
@@ -438,7 +440,7 @@ func (lp *lineParser) splitArgs(args string, splits []int, base int) []string {
 	}
 	n := len(splits) + 1
 	if cap(lp.args)-len(lp.args) < n {
-		lp.args = make([]string, 0, max(n, arenaNext(cap(lp.args), firstArgsArena, argsArena)))
+		lp.args = lp.newArgs(n)
 	}
 	start := len(lp.args)
 	from := 0

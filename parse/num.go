@@ -15,13 +15,15 @@ func parseUint(s string) (v int64, ok bool) {
 	if s == "" {
 		return 0, false
 	}
+	// 18 digits cannot overflow: they need no check per digit.
+	safe := len(s) <= 18
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}
 		d := int64(c - '0')
-		if v > (math.MaxInt64-d)/10 {
+		if !safe && v > (math.MaxInt64-d)/10 {
 			return 0, false
 		}
 		v = v*10 + d
@@ -67,6 +69,9 @@ func parseBase(s string, base int64) (v int64, ok bool) {
 	if s == "" {
 		return 0, false
 	}
+	// 15 digits cannot overflow (at most 2^60) in either base: they need
+	// no division per digit.
+	safe := len(s) <= 15
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		var d int64
@@ -80,7 +85,7 @@ func parseBase(s string, base int64) (v int64, ok bool) {
 		default:
 			return 0, false
 		}
-		if d >= base || v > (math.MaxInt64-d)/base {
+		if d >= base || !safe && v > (math.MaxInt64-d)/base {
 			return 0, false
 		}
 		v = v*base + d

@@ -51,6 +51,14 @@ type Options struct {
 	// without pids, to PREFIX.PID (see PidFromFileName). 0 lets the parser
 	// find it in the input where it can (see tasks).
 	DefaultPid int64
+	// Recycle reuses the input blocks and arenas that events point into
+	// once the caller is done with them, so that reading allocates next to
+	// nothing (see recycle.go). The caller promises that it gives a
+	// batch's slice back to ReadBatch (as dst) only once it is done with
+	// its events and everything they point to, having done with the
+	// batches before it first: as emit.Stream does. Events read with Next
+	// are not affected.
+	Recycle bool
 }
 
 // Problem describes a line the parser could not fully understand.
@@ -101,23 +109,29 @@ type Parser struct {
 	personality string
 
 	queue eventQueue // for Next
+
+	recycle recycler // with Options.Recycle
 }
 
 // NewParser returns a parser reading strace output from r.
 func NewParser(r io.Reader, opts Options) *Parser {
-	return &Parser{
+	p := &Parser{
 		lineInput:  lineInput{blocks: blocks{r: r}, lineLog: lineLog{onProblem: opts.OnProblem}},
 		lineParser: lineParser{raw: opts.Raw},
 		opts:       opts,
 		pending:    newPendingCalls(),
 		tasks:      tasks{live: map[int64]struct{}{}, first: opts.DefaultPid, learning: opts.DefaultPid == 0},
 	}
+	if opts.Recycle {
+		p.blocks.recycle, p.lineParser.recycle = &p.recycle, &p.recycle
+	}
+	return p
 }
 
 // Next returns the next event, or io.EOF after the last one. The Event is
 // overwritten by the following call to Next; its strings and Args are not,
 // so a shallow copy keeps it.
-func (p *Parser) Next() (*Event, error) { return p.queue.next(p.ReadBatch) }
+func (p *Parser) Next() (*Event, error) { return p.queue.next(p.readBatch) }
 
 // ReadBatch appends to dst the events of the input available now: it blocks
 // until at least one event is ready or the input ends, then parses the
@@ -128,7 +142,24 @@ func (p *Parser) Next() (*Event, error) { return p.queue.next(p.ReadBatch) }
 // start of an input whose lines have no pid (a 2>&1 capture), events wait
 // for the line that names their task, at most 4096 of them and never past
 // the end of input.
+//
+// With Options.Recycle, giving a batch's slice back as dst tells that the
+// caller is done with it (see Options.Recycle).
 func (p *Parser) ReadBatch(dst []Event) ([]Event, error) {
+	if !p.opts.Recycle {
+		return p.readBatch(dst)
+	}
+	p.recycle.given(dst)
+	n0 := len(dst)
+	dst, err := p.readBatch(dst)
+	if len(dst) > n0 {
+		p.recycle.lend(dst)
+	}
+	return dst, err
+}
+
+// readBatch is ReadBatch without the bookkeeping of Options.Recycle.
+func (p *Parser) readBatch(dst []Event) ([]Event, error) {
 	n0 := len(dst)
 	for {
 		dst = p.parseBuffered(dst)

@@ -144,6 +144,7 @@ func (p *Parser) hold(dst []Event, n int) []Event {
 		}
 	}
 	p.held = append(p.held, dst[n:]...)
+	p.recycle.pin()
 	if len(p.held)-p.heldFrom >= maxHeld {
 		p.learning = false
 	}
@@ -167,6 +168,7 @@ func (p *Parser) release(dst []Event, limit int) []Event {
 	}
 	if p.heldFrom == len(p.held) {
 		p.held, p.heldFrom = p.held[:0], 0
+		p.recycle.unpin()
 	}
 	return dst
 }

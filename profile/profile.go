@@ -267,6 +267,9 @@ type Profile struct {
 	groups map[groupKey]*group
 	events int64
 	runs   int64 // 1, or the sum of the runs merged
+	// names are the profile's own copies of the errno and syscall names it
+	// counts failed calls by, each under its own text (see count).
+	names map[string]string
 }
 
 // groupKey identifies a group: a name (syscall, comm, errno) or a pid.
@@ -351,9 +354,9 @@ func (p *Profile) Add(ev *parse.Event) {
 	if failed {
 		g.errors++
 		if p.by == ByErrno {
-			countIn(g.detail, ev.Syscall, 1)
+			p.count(g.detail, ev.Syscall)
 		} else {
-			countIn(g.detail, ev.Errno, 1)
+			p.count(g.detail, ev.Errno)
 		}
 	}
 	if ev.HasDuration {
@@ -389,13 +392,20 @@ func (p *Profile) Flush() error { return nil }
 // Close does nothing: the rows are read with Rows.
 func (p *Profile) Close() error { return nil }
 
-// countIn adds n to m[key], copying key when it is new.
-func countIn(m map[string]int64, key string, n int64) {
-	if v, ok := m[key]; ok {
-		m[key] = v + n
-		return
+// count adds one to m[key], under the profile's own copy of key. Not
+// under key itself: assigning to a map stores the key given, also over an
+// equal one, and an event's strings point into the parser's input blocks,
+// which that would keep alive, or see reused (parse.Options.Recycle).
+func (p *Profile) count(m map[string]int64, key string) {
+	own, ok := p.names[key]
+	if !ok {
+		if p.names == nil {
+			p.names = map[string]string{}
+		}
+		own = strings.Clone(key)
+		p.names[own] = own
 	}
-	m[strings.Clone(key)] = n
+	m[own]++
 }
 
 // Rows returns one row per group, sorted by name.
