@@ -45,7 +45,7 @@ func (p *Profile) AddCounted(c *Counted) error {
 	g.errors += c.Errors
 	g.unfinished += c.Unfinished
 	for errno, n := range c.Errnos {
-		countIn(g.detail, errno, n)
+		p.count(g.detail, errno, n)
 	}
 	g.durations.merge(&h)
 	return nil

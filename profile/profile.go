@@ -354,9 +354,9 @@ func (p *Profile) Add(ev *parse.Event) {
 	if failed {
 		g.errors++
 		if p.by == ByErrno {
-			p.count(g.detail, ev.Syscall)
+			p.count(g.detail, ev.Syscall, 1)
 		} else {
-			p.count(g.detail, ev.Errno)
+			p.count(g.detail, ev.Errno, 1)
 		}
 	}
 	if ev.HasDuration {
@@ -392,11 +392,11 @@ func (p *Profile) Flush() error { return nil }
 // Close does nothing: the rows are read with Rows.
 func (p *Profile) Close() error { return nil }
 
-// count adds one to m[key], under the profile's own copy of key. Not
+// count adds n to m[key], under the profile's own copy of key. Not
 // under key itself: assigning to a map stores the key given, also over an
 // equal one, and an event's strings point into the parser's input blocks,
 // which that would keep alive, or see reused (parse.Options.Recycle).
-func (p *Profile) count(m map[string]int64, key string) {
+func (p *Profile) count(m map[string]int64, key string, n int64) {
 	own, ok := p.names[key]
 	if !ok {
 		if p.names == nil {
@@ -405,7 +405,7 @@ func (p *Profile) count(m map[string]int64, key string) {
 		own = strings.Clone(key)
 		p.names[own] = own
 	}
-	m[own]++
+	m[own] += n
 }
 
 // Rows returns one row per group, sorted by name.
