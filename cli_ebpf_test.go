@@ -587,3 +587,67 @@ func TestEBPFInteractiveCommandOwnsTheTerminal(t *testing.T) {
 		t.Errorf("no read of the typed line from fd 0 in:\n%s", out.Bytes())
 	}
 }
+
+// TestEBPFReaderOutranksTheCommand: while the eBPF backend streams events,
+// stracectl's threads run readerNiceBoost (10) nice steps above the traced
+// command, which keeps the priority it was given: a command that keeps
+// every core busy cannot starve the reader.
+func TestEBPFReaderOutranksTheCommand(t *testing.T) {
+	needEBPF(t)
+	own := niceOf(t, "/proc/self/stat")
+	cmd, stdin, stdout, stderr := startPiped(t, "run", "--backend", "ebpf", "--", needWorkload(t), "waitstdin")
+	pid := cmd.Process.Pid
+	var child string
+	waitFor(t, "the command to start", func() bool {
+		kids, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+		for _, k := range kids {
+			if b, _ := os.ReadFile(k); len(strings.Fields(string(b))) > 0 {
+				child = strings.Fields(string(b))[0]
+				return true
+			}
+		}
+		return false
+	})
+	want := max(own-10, -20)
+	waitFor(t, fmt.Sprintf("every thread of stracectl at nice %d", want), func() bool {
+		stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+		for _, s := range stats {
+			if b, err := os.ReadFile(s); err != nil || niceIn(string(b)) != want {
+				return false
+			}
+		}
+		return len(stats) > 0
+	})
+	if got := niceOf(t, "/proc/"+child+"/stat"); got != own {
+		t.Errorf("the traced command runs at nice %d, want %d (the priority it was started with)", got, own)
+	}
+	stdin.Close()
+	io.Copy(io.Discard, stdout)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, stderr)
+	}
+}
+
+// niceOf reads the nice value of the task whose stat file is path.
+func niceOf(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return niceIn(string(b))
+}
+
+// niceIn is the nice value in the text of a /proc stat file: the 19th
+// field, the 17th after the command name's closing parenthesis.
+func niceIn(stat string) int {
+	f := strings.Fields(stat[strings.LastIndexByte(stat, ')')+1:])
+	if len(f) < 17 {
+		return 99
+	}
+	n, err := strconv.Atoi(f[16])
+	if err != nil {
+		return 99
+	}
+	return n
+}
