@@ -595,15 +595,21 @@ func TestEBPFInteractiveCommandOwnsTheTerminal(t *testing.T) {
 func TestEBPFReaderOutranksTheCommand(t *testing.T) {
 	needEBPF(t)
 	own := niceOf(t, "/proc/self/stat")
-	cmd, stdin, stdout, stderr := startPiped(t, "run", "--backend", "ebpf", "--", needWorkload(t), "waitstdin")
+	workload := needWorkload(t)
+	cmd, stdin, stdout, stderr := startPiped(t, "run", "--backend", "ebpf", "--", workload, "waitstdin")
 	pid := cmd.Process.Pid
+	// The workload by its command line: Go's os/exec first forks a child
+	// that exits at once (its check for pidfd support).
 	var child string
 	waitFor(t, "the command to start", func() bool {
 		kids, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 		for _, k := range kids {
-			if b, _ := os.ReadFile(k); len(strings.Fields(string(b))) > 0 {
-				child = strings.Fields(string(b))[0]
-				return true
+			b, _ := os.ReadFile(k)
+			for _, c := range strings.Fields(string(b)) {
+				if line, _ := os.ReadFile("/proc/" + c + "/cmdline"); strings.HasPrefix(string(line), workload+"\x00") {
+					child = c
+					return true
+				}
 			}
 		}
 		return false
