@@ -117,9 +117,7 @@ func (b *ebpfBackend) Run(ctx context.Context, argv []string, out tracer.Sink) (
 	// This goroutine only decides; the reader runs on its own, so that a
 	// signal, the end of the command or a failed output is acted on at
 	// once however fast the command makes calls.
-	if !b.opts.Summary {
-		b.favourReader()
-	}
+	b.favourReader()
 	reading := r.start(out)
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
@@ -261,9 +259,7 @@ func (b *ebpfBackend) Attach(ctx context.Context, pids []int, out tracer.Sink) e
 			return fmt.Errorf("cannot attach to %d: %w", pid, err)
 		}
 	}
-	if !b.opts.Summary {
-		b.favourReader()
-	}
+	b.favourReader()
 	reading := r.start(out)
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()

@@ -93,7 +93,7 @@ func (r *ringReader) stopped(deadline time.Time) <-chan drainResult {
 // at the most.
 func (r *ringReader) poll(out tracer.Sink, wait time.Duration) error {
 	if wait > 0 && r.ring.available() == 0 {
-		if err := r.ring.wait(wait); err != nil && !errors.Is(err, errWoken) {
+		if err := r.ring.wait(wait); err != nil {
 			return err
 		}
 	}
@@ -163,8 +163,11 @@ const readerNiceBoost = 10
 // which inherit it. Call it once the command has started: the traced
 // programs keep the priority they were given. Refused, it says so with
 // --debug only: the trace is the same, only more likely to lose events
-// under load.
+// under load. With --summary no call is read: nothing changes.
 func (b *ebpfBackend) favourReader() {
+	if b.opts.Summary {
+		return
+	}
 	prio, err := unix.Getpriority(unix.PRIO_PROCESS, 0) // 20 - nice
 	if err != nil {
 		return

@@ -94,12 +94,9 @@ func (r *ringMap) available() int {
 	return int(atomic.LoadUintptr(r.prodPos) - atomic.LoadUintptr(r.consPos))
 }
 
-// errWoken says a wait ended because wake was called.
-var errWoken = errors.New("woken")
-
-// wait returns when records are queued and the kernel woke us, after at
-// most timeout (nil then too: the kernel wakes us only when much is
-// queued), or with errWoken when wake was called.
+// wait returns when records are queued and the kernel woke us, when wake
+// was called, or after at most timeout (the kernel wakes us only when
+// much is queued).
 func (r *ringMap) wait(timeout time.Duration) error {
 	for {
 		n, err := unix.EpollWait(r.epfd, r.events, int(timeout.Milliseconds()))
@@ -113,7 +110,6 @@ func (r *ringMap) wait(timeout time.Duration) error {
 			if int(ev.Fd) == r.wakeFd {
 				var b [8]byte
 				unix.Read(r.wakeFd, b[:])
-				return errWoken
 			}
 		}
 		return nil
