@@ -355,10 +355,12 @@ func (b *ebpfBackend) finish(r *ringReader, out tracer.Sink) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	if by := b.lostBySyscall(&r.fill.delivered); by != "" {
-		msgs = append(msgs, "lost by syscall (the kernel counted every call): "+by)
-		if !b.opts.Summary {
-			msgs = append(msgs, "a profile of these events (stracectl stats) counts fewer calls than were made; run --summary counts every call")
+	// With --summary no call is written, so none is lost (the records
+	// lost are the ends of tasks).
+	if !b.opts.Summary {
+		if by := b.lostBySyscall(&r.fill.delivered); by != "" {
+			msgs = append(msgs, "lost by syscall (the kernel counted every call): "+by,
+				"a profile of these events (stracectl stats) counts fewer calls than were made; run --summary counts every call")
 		}
 	}
 	if b.opts.Strict {
