@@ -842,6 +842,12 @@ static __always_inline __u32 hist_bucket(__u64 ns)
 	return (len - 2) * HIST_SUB + ((ns >> (len - 3)) & (HIST_SUB - 1));
 }
 
+// is_error says whether a call's return value is -errno, a failure.
+static __always_inline bool is_error(long ret)
+{
+	return ret < 0 && ret >= -4095;
+}
+
 // count_errno counts a call nr that failed with errno.
 static __always_inline void count_errno(__u32 nr, __u32 errno)
 {
@@ -874,7 +880,7 @@ static __always_inline void count_call(__u32 nr, long ret, __u64 duration_ns, bo
 		return;
 	}
 	c->total_ns += duration_ns;
-	if (ret < 0 && ret >= -4095) {
+	if (is_error(ret)) {
 		c->errors++;
 		count_errno(nr, -ret);
 	}
@@ -889,6 +895,15 @@ static __always_inline void count_call(__u32 nr, long ret, __u64 duration_ns, bo
 	__u32 b = hist_bucket(duration_ns);
 	if (b < HIST_BUCKETS)
 		c->hist[b]++;
+}
+
+// count_lost counts a record that was not written to the ring buffer.
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+	if (n)
+		*n += 1;
 }
 
 // emit copies the record and its strings to the ring buffer; when it does
@@ -912,19 +927,12 @@ static __always_inline void emit(struct task_state *st)
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	// 8 bytes of ring buffer header come with each record.
 	if (!lifecycle && avail + size + 8 + reserve_bytes > ring_bytes) {
-		__u32 zero = 0;
-		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
-		if (n)
-			*n += 1;
+		count_lost();
 		return;
 	}
 	__u64 flags = avail < wakeup_bytes && avail + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, &st->rec, size, flags) < 0) {
-		__u32 zero = 0;
-		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
-		if (n)
-			*n += 1;
-	}
+	if (bpf_ringbuf_output(&events, &st->rec, size, flags) < 0)
+		count_lost();
 }
 
 // fill_task sets the fields that name the calling task. The name is read
@@ -1006,7 +1014,7 @@ static __always_inline void on_exit(struct task_state *st, long ret, __u64 pendi
 		return;
 	st->flags &= ~TASK_IN_CALL;
 	bool killed = pending & SIGKILL_BIT;
-	if (failed_only && (killed || !(ret < 0 && ret >= -4095)))
+	if (failed_only && (killed || !is_error(ret)))
 		return;
 	if (summary_only) {
 		count_call(st->rec.nr, ret, killed ? 0 : bpf_ktime_get_ns() - st->rec.time_ns, !killed);
