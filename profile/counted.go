@@ -71,9 +71,9 @@ func (h *histogram) addCounted(pairs [][2]int64, total, lo, hi int64) error {
 		return errors.New("durations need 0 <= min <= max and a total of at least 0")
 	}
 	h.n, h.sum, h.min, h.max = n, total, lo, hi
-	h.placeN(lo, 1)
+	h.place(lo, 1)
 	if n > 1 {
-		h.placeN(hi, 1)
+		h.place(hi, 1)
 	}
 	first, last := 0, len(pairs)-1
 	for i, p := range pairs {
@@ -85,26 +85,8 @@ func (h *histogram) addCounted(pairs [][2]int64, total, lo, hi int64) error {
 			k-- // and hi for one of these
 		}
 		if k > 0 {
-			h.placeN(min(max(p[0], lo), hi), k)
+			h.place(min(max(p[0], lo), hi), k)
 		}
 	}
 	return nil
-}
-
-// placeN stores v k times without touching the totals.
-func (h *histogram) placeN(v, k int64) {
-	if !h.bucketed && int64(len(h.small))+k > exactSamples {
-		h.toBuckets()
-	}
-	if !h.bucketed {
-		for range k {
-			h.small = append(h.small, v)
-		}
-		return
-	}
-	c, i := bucketOf(v)
-	if h.chunks[c] == nil {
-		h.chunks[c] = new([histSub]int64)
-	}
-	h.chunks[c][i] += k
 }

@@ -44,14 +44,16 @@ func (h *histogram) add(v int64) {
 	}
 	h.n++
 	h.sum += v
-	h.place(v)
+	h.place(v, 1)
 }
 
-// place stores v without touching the totals.
-func (h *histogram) place(v int64) {
+// place stores v k times without touching the totals.
+func (h *histogram) place(v, k int64) {
 	if !h.bucketed {
-		if len(h.small) < exactSamples {
-			h.small = append(h.small, v)
+		if int64(len(h.small))+k <= exactSamples {
+			for range k {
+				h.small = append(h.small, v)
+			}
 			return
 		}
 		h.toBuckets()
@@ -62,13 +64,13 @@ func (h *histogram) place(v int64) {
 		ch = new([histSub]int64)
 		h.chunks[c] = ch
 	}
-	ch[i]++
+	ch[i] += k
 }
 
 func (h *histogram) toBuckets() {
 	h.bucketed = true
 	for _, v := range h.small {
-		h.place(v)
+		h.place(v, 1)
 	}
 	h.small = nil
 }
@@ -88,7 +90,7 @@ func (h *histogram) merge(o *histogram) {
 	h.sum += o.sum
 	if !o.bucketed {
 		for _, v := range o.small {
-			h.place(v)
+			h.place(v, 1)
 		}
 		return
 	}
