@@ -55,7 +55,26 @@ type OutputFlags struct {
 
 // open creates the output and the sink the flags ask for.
 func (o *OutputFlags) open() (*emit.Output, error) {
-	return emit.CreateEvents(o.Output, o.CSV || o.Format != nil && *o.Format == "csv", o.Raw)
+	return emit.CreateEvents(o.Output, o.csv(), o.Raw)
+}
+
+// csv says whether CSV was asked for (--csv or --format csv).
+func (o *OutputFlags) csv() bool { return o.CSV || o.Format != nil && *o.Format == "csv" }
+
+// json says whether JSON was asked for by name (--json or --format json):
+// events are JSON by default, a profile is a table.
+func (o *OutputFlags) json() bool { return o.JSON || o.Format != nil && *o.Format == "json" }
+
+// profileFormat is the format of a profile: a table, unless JSON or CSV
+// was asked for.
+func profileFormat(json, csv bool) profile.Format {
+	switch {
+	case json:
+		return profile.JSON
+	case csv:
+		return profile.CSV
+	}
+	return profile.Table
 }
 
 // ParseCmd reads strace text and writes events.
@@ -104,14 +123,7 @@ type StatsCmd struct {
 // Run merges every input into one profile and prints it, also when a
 // signal (Ctrl-C) stopped the reading; nothing when an input failed.
 func (c *StatsCmd) Run(g *Globals) error {
-	format := profile.Table
-	switch {
-	case c.JSON:
-		format = profile.JSON
-	case c.CSV:
-		format = profile.CSV
-	}
-	return profileInputs(g, c.Files, c.Output, profile.GroupBy(c.By), profile.SortKey(c.Sort), format)
+	return profileInputs(g, c.Files, c.Output, profile.GroupBy(c.By), profile.SortKey(c.Sort), profileFormat(c.JSON, c.CSV))
 }
 
 // DiffCmd compares two syscall profiles.

@@ -173,14 +173,7 @@ func (t *TraceFlags) summaryFormat(out *OutputFlags) (profile.SortKey, profile.F
 	if !slices.Contains(keys, sort) {
 		return "", "", usageError{fmt.Sprintf("--sort %s: order by calls, errors, total, p95 or name", t.Sort)}
 	}
-	format := profile.Table
-	switch {
-	case out.JSON || out.Format != nil && *out.Format == "json":
-		format = profile.JSON
-	case out.CSV || out.Format != nil && *out.Format == "csv":
-		format = profile.CSV
-	}
-	return sort, format, nil
+	return sort, profileFormat(out.json(), out.csv()), nil
 }
 
 // summarySink is the sink of --summary: a profile by syscall, of the
