@@ -343,8 +343,9 @@ func TestEBPFFiltersInTheKernel(t *testing.T) {
 	}
 }
 
-// straceSummary runs argv under strace -f -c and returns its call counts.
-func straceSummary(t *testing.T, argv ...string) map[string]int {
+// straceSummary runs argv under strace -f -c and returns its table's
+// calls and errors per syscall.
+func straceSummary(t *testing.T, argv ...string) (calls, errors map[string]int) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "summary")
 	cmd := exec.Command(needStrace(t), append([]string{"-f", "-c", "-o", out, "--"}, argv...)...)
@@ -359,11 +360,11 @@ func straceSummary(t *testing.T, argv ...string) map[string]int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls, _, ok := straceTable(text)
+	calls, errors, ok := straceTable(text)
 	if !ok {
 		t.Fatalf("no strace -c table in %s", text)
 	}
-	return calls
+	return calls, errors
 }
 
 func TestEBPFParityWithStraceCounts(t *testing.T) {
@@ -378,7 +379,7 @@ func TestEBPFParityWithStraceCounts(t *testing.T) {
 		{"sh", "-c", "ls " + dir + " >/dev/null; cat " + dir + "/a " + dir + "/missing 2>/dev/null; true"},
 	} {
 		t.Run(strings.Join(argv, " "), func(t *testing.T) {
-			want := straceSummary(t, argv...)
+			want, _ := straceSummary(t, argv...)
 			events := filepath.Join(t.TempDir(), "events.json")
 			res := runStracectl(t, nil, append([]string{"run", "--backend", "ebpf", "-o", events}, argv...)...)
 			if res.code != 0 {

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -55,23 +54,7 @@ func summaryRows(t *testing.T, out []byte) map[string]summaryRow {
 // not as calls.
 func straceCounts(t *testing.T, argv ...string) (calls, errors map[string]int) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "summary")
-	// The command's output goes to a pipe, as it does under stracectl
-	// (ls asks whether its output is a terminal).
-	cmd := exec.Command(needStrace(t), append([]string{"-f", "-c", "-o", out, "--"}, argv...)...)
-	var discard bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &discard, &discard
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("strace -f -c %v: %v", argv, err)
-	}
-	text, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls, errors, ok := straceTable(text)
-	if !ok {
-		t.Fatalf("no strace -c table in %s", text)
-	}
+	calls, errors = straceSummary(t, argv...)
 	for _, m := range []map[string]int{calls, errors} {
 		delete(m, "exit")
 		delete(m, "exit_group")
