@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 
 	"github.com/stracectl/stracectl/parse"
@@ -98,25 +97,7 @@ func TestEBPFSummaryFlavors(t *testing.T) {
 	needEBPF(t)
 	for _, f := range flavours {
 		t.Run(f.name, func(t *testing.T) {
-			if f.name == "tracepoint" {
-				needTracefs(t)
-			}
-			spec, err := f.load()
-			if err != nil {
-				t.Fatal(err)
-			}
-			opts := tracer.Options{Summary: true}
-			settings, err := newSettings(&opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := settings.apply(spec, ringSize(0)); err != nil {
-				t.Fatal(err)
-			}
-			b, err := load(spec, f, opts, &ebpf.CollectionOptions{})
-			if err != nil {
-				t.Fatalf("%s does not load here with --summary: %v", f.name, err)
-			}
+			b := loadFlavour(t, f, tracer.Options{Summary: true})
 			sink := &countCollector{}
 			status, err := b.Run(context.Background(), []string{"sh", "-c", "(exit 4) & exit 3"}, sink)
 			if err != nil || status != 3 {

@@ -59,25 +59,7 @@ func TestEBPFHookFlavors(t *testing.T) {
 	needEBPF(t)
 	for _, f := range flavours {
 		t.Run(f.name, func(t *testing.T) {
-			if f.name == "tracepoint" {
-				needTracefs(t)
-			}
-			spec, err := f.load()
-			if err != nil {
-				t.Fatal(err)
-			}
-			opts := tracer.Options{}
-			settings, err := newSettings(&opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := settings.apply(spec, ringSize(0)); err != nil {
-				t.Fatal(err)
-			}
-			b, err := load(spec, f, opts, &ebpf.CollectionOptions{})
-			if err != nil {
-				t.Fatalf("%s does not load here: %v", f.name, err)
-			}
+			b := loadFlavour(t, f, tracer.Options{})
 			sink := &collector{}
 			// sh ends first; the run goes on until its orphaned
 			// subshell and the subshell's sleep have ended too.
@@ -105,6 +87,31 @@ func TestEBPFHookFlavors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadFlavour loads and attaches the programs as flavour f attaches them,
+// with opts, or fails the test saying that f does not load here.
+func loadFlavour(t *testing.T, f flavour, opts tracer.Options) *ebpfBackend {
+	t.Helper()
+	if f.name == "tracepoint" {
+		needTracefs(t)
+	}
+	spec, err := f.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, err := newSettings(&opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := settings.apply(spec, ringSize(0)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := load(spec, f, opts, &ebpf.CollectionOptions{})
+	if err != nil {
+		t.Fatalf("%s does not load here (%+v): %v", f.name, opts, err)
+	}
+	return b
 }
 
 // traceCommand runs argv under a fresh backend and returns its events.
