@@ -140,13 +140,22 @@ func (r *recycler) free(s retired) {
 
 // block returns a free input block (length 0, capacity blockSize), or nil.
 func (r *recycler) block() []byte {
-	if r == nil || len(r.blocks) == 0 {
+	if r == nil {
 		return nil
 	}
-	b := r.blocks[len(r.blocks)-1]
-	r.blocks[len(r.blocks)-1] = nil
-	r.blocks = r.blocks[:len(r.blocks)-1]
-	return b
+	return pop(&r.blocks)
+}
+
+// pop takes the last of the free slices in list, or nil when there is none.
+func pop[T any](list *[][]T) []T {
+	l := *list
+	if len(l) == 0 {
+		return nil
+	}
+	s := l[len(l)-1]
+	l[len(l)-1] = nil
+	*list = l[:len(l)-1]
+	return s
 }
 
 // retireBlock takes an input block the parser stopped reading into.
@@ -167,11 +176,10 @@ func (lp *lineParser) newArena(n int) []byte {
 	if cap(lp.arena) == arenaSize {
 		r.retire(retired{arena: lp.arena})
 	}
-	if size == arenaSize && len(r.arenas) > 0 {
-		a := r.arenas[len(r.arenas)-1]
-		r.arenas[len(r.arenas)-1] = nil
-		r.arenas = r.arenas[:len(r.arenas)-1]
-		return a
+	if size == arenaSize {
+		if a := pop(&r.arenas); a != nil {
+			return a
+		}
 	}
 	return make([]byte, 0, size)
 }
@@ -187,11 +195,10 @@ func (lp *lineParser) newArgs(n int) []string {
 	if cap(lp.args) == argsArena {
 		r.retire(retired{args: lp.args})
 	}
-	if size == argsArena && len(r.args) > 0 {
-		a := r.args[len(r.args)-1]
-		r.args[len(r.args)-1] = nil
-		r.args = r.args[:len(r.args)-1]
-		return a
+	if size == argsArena {
+		if a := pop(&r.args); a != nil {
+			return a
+		}
 	}
 	return make([]string, 0, size)
 }
